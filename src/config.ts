@@ -1,0 +1,111 @@
+import { z } from 'zod';
+
+/** Raised when the environment cannot start the service; its message is one line for the operator. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const url = (protocols: string[]) =>
+  z.url({
+    protocol: new RegExp(`^(${protocols.join('|')})$`),
+    error: `must be a ${protocols.join(' or ')} URL`,
+  });
+
+const envSchema = z.object({
+  SLACK_SIGNING_SECRET: z.string({ error: 'is required' }).min(1, 'is required'),
+  SLACK_BOT_TOKEN: z
+    .string({ error: 'is required' })
+    .regex(/^xoxb-/, 'must be a bot token (xoxb-…)'),
+  SLACK_APP_TOKEN: optionalString.pipe(
+    z
+      .string()
+      .regex(/^xapp-/, 'must be an app-level token (xapp-…)')
+      .optional(),
+  ),
+  SLACK_API_URL: optionalString.pipe(url(['http', 'https']).optional()),
+  ANTHROPIC_API_KEY: optionalString,
+  ANTHROPIC_BASE_URL: optionalString.pipe(url(['http', 'https']).optional()),
+  ANTHROPIC_MODEL: z.string().default('claude-sonnet-4-5'),
+  REDIS_URL: url(['redis', 'rediss']).default('redis://127.0.0.1:6379'),
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI')
+    .default('mongodb://127.0.0.1:27017/countersign'),
+  WORKFLOWS_DIR: z.string().min(1).default('./workflows'),
+  COUNTERSIGN_ADMINS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((id) => id.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^[UW][A-Z0-9]+$/, 'must be Slack user ids like U0123ABCD'))),
+  COUNTERSIGN_SECRETS_FILE: optionalString,
+  AUDIT_HMAC_KEY: optionalString.pipe(
+    z.string().min(32, 'must be at least 32 characters').optional(),
+  ),
+  PORT: z.coerce
+    .number({ error: 'must be a port number (0-65535)' })
+    .int()
+    .min(0)
+    .max(65535)
+    .default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'may hold only letters, digits, _ and -')
+    .default('countersign'),
+  WORKER_CONCURRENCY: z.coerce
+    .number({ error: 'must be a whole number from 1 to 100' })
+    .int()
+    .min(1)
+    .max(100)
+    .default(5),
+  SHUTDOWN_TIMEOUT_MS: z.coerce
+    .number({ error: 'must be a number of milliseconds' })
+    .int()
+    .min(0)
+    .default(30_000),
+});
+
+export type Config = z.output<typeof envSchema> & {
+  /** Values of `COUNTERSIGN_SECRET_<NAME>` variables, by NAME; read only by the secret broker. */
+  secretValues: ReadonlyMap<string, string>;
+};
+
+/**
+ * Parses every environment variable the service reads, once, at start-up.
+ * @throws ConfigError naming the first bad variable, e.g. `SLACK_BOT_TOKEN must be a bot token (xoxb-…)`.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue?.path[0] ?? 'environment');
+    const message =
+      issue?.code === 'invalid_type' && env[variable] === undefined
+        ? 'is required'
+        : issue?.message;
+    throw new ConfigError(`${variable} ${message}`);
+  }
+  const secretValues = new Map<string, string>();
+  for (const [name, value] of Object.entries(env)) {
+    if (
+      name.startsWith('COUNTERSIGN_SECRET_') &&
+      name !== 'COUNTERSIGN_SECRETS_FILE' &&
+      value !== undefined
+    ) {
+      secretValues.set(name.slice('COUNTERSIGN_SECRET_'.length), value);
+    }
+  }
+  return { ...parsed.data, secretValues };
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { ConfigError, loadConfig } from './config';
+import { createLogger } from './observability/logger';
+import { type ServiceRoles, startService } from './service';
+import { formatProblem, loadWorkflows } from './workflows/load-workflows';
+
+async function serve(roles: ServiceRoles): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`countersign: ${error.message}\n`);
+    process.exit(2);
+  }
+  const log = createLogger(config.LOG_LEVEL);
+  const service = await startService(config, roles, log);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutdown requested');
+    // A second chance is not owed: past the timeout plus a margin, exit anyway.
+    setTimeout(() => process.exit(1), config.SHUTDOWN_TIMEOUT_MS + 5_000).unref();
+    service.stop().then(
+      () => process.exit(0),
+      (error) => {
+        log.error({ err: error }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+const program = new Command()
+  .name('countersign')
+  .description('Slack-native approval bot for AI agent workflows')
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('Slack receiver on PORT: /slack/events, /healthz, /readyz, /metrics')
+  .action(() => serve({ http: true, worker: false }));
+program
+  .command('worker')
+  .description('BullMQ workers that carry runs out (health and metrics on PORT)')
+  .action(() => serve({ http: false, worker: true }));
+program
+  .command('all')
+  .description('serve and worker in one process')
+  .action(() => serve({ http: true, worker: true }));
+program
+  .command('validate')
+  .description('check the workflow manifests of a directory; exit 1 if any is invalid')
+  .argument('[dir]', 'directory of *.yaml manifests', process.env.WORKFLOWS_DIR ?? './workflows')
+  .action(async (dir: string) => {
+    const catalog = await loadWorkflows(dir);
+    for (const problem of catalog.problems) process.stdout.write(`${formatProblem(problem)}\n`);
+    process.stdout.write(
+      `${catalog.workflows.size} valid workflow(s), ${catalog.problems.length} problem(s) in ${dir}\n`,
+    );
+    process.exitCode = catalog.problems.length > 0 ? 1 : 0;
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`countersign: ${(error as Error).message}\n`);
+  process.exit(1);
+});

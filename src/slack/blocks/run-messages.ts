@@ -1,0 +1,78 @@
+import type { types } from '@slack/bolt';
+import { type RunRecord, RunStatus, type StepRecord, StepStatus } from '../../runs/run';
+import { codeBlock, escapeMrkdwn, fitText } from './mrkdwn';
+
+export interface SlackMessage {
+  text: string;
+  blocks: types.KnownBlock[];
+}
+
+const STATUS_LABEL: Record<RunStatus, string> = {
+  [RunStatus.Queued]: ':hourglass_flowing_sand: queued',
+  [RunStatus.Running]: ':arrow_forward: running',
+  [RunStatus.Succeeded]: ':white_check_mark: succeeded',
+  [RunStatus.Failed]: ':x: failed',
+  [RunStatus.NeedsAttention]: ':warning: needs attention',
+};
+
+function inputsLine(run: RunRecord): string {
+  const pairs = Object.entries(run.inputs).map(([name, value]) => `${name}=${String(value)}`);
+  return pairs.length > 0 ? `Inputs: ${escapeMrkdwn(pairs.join('  '))}` : 'No inputs';
+}
+
+/** The run's top message: posted when it starts, updated in place when it ends. */
+export function runHeadline(run: RunRecord): SlackMessage {
+  const status = run.status === RunStatus.Queued ? RunStatus.Running : run.status;
+  const text = `${run.workflow} ${status} · run ${run.id} · requested by <@${run.requester.userId}>`;
+  return {
+    text,
+    blocks: [
+      {
+        type: 'section',
+        block_id: 'run_headline',
+        text: {
+          type: 'mrkdwn',
+          text: `*${run.workflow}* ${STATUS_LABEL[status]}\nRequested by <@${run.requester.userId}> · run \`${run.id}\``,
+        },
+      },
+      {
+        type: 'context',
+        block_id: 'run_inputs',
+        elements: [{ type: 'mrkdwn', text: fitText(inputsLine(run), 3000) }],
+      },
+    ],
+  };
+}
+
+export function stepOutcomeMessage(run: RunRecord, step: StepRecord): SlackMessage {
+  const total = run.manifest.steps?.length ?? 0;
+  const ok = step.status === StepStatus.Succeeded;
+  const title = `${ok ? ':white_check_mark:' : ':x:'} Step ${step.index + 1}/${total} · \`${step.tool}\``;
+  const body = (ok ? step.output : step.error) ?? '';
+  return {
+    text: `Step ${step.index + 1}/${total} ${step.tool} ${ok ? 'succeeded' : 'failed'}`,
+    blocks: [
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: body.trim() ? `${title}\n${codeBlock(body, 2900)}` : title },
+      },
+    ],
+  };
+}
+
+export function runFinishedMessage(run: RunRecord): SlackMessage {
+  const detail = run.status === RunStatus.Succeeded ? run.result : run.error;
+  const title = `Run \`${run.id}\` ${STATUS_LABEL[run.status]}`;
+  return {
+    text: `Run ${run.id} ${run.status}${detail ? `: ${fitText(detail, 200)}` : ''}`,
+    blocks: [
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: detail?.trim() ? `${title}\n${codeBlock(detail, 2900)}` : title,
+        },
+      },
+    ],
+  };
+}

@@ -1,0 +1,40 @@
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { CommandLineError, splitWords } from '../../../workflows/command-line';
+import type { CommandDeps } from './deps';
+import { listWorkflows } from './list-workflows';
+import { runWorkflow } from './run-workflow';
+import { USAGE } from './usage';
+
+type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+
+/** `/countersign <subcommand> …`: routes to the subcommand; anything else gets the usage. */
+export async function countersignCommand(deps: CommandDeps, args: Args): Promise<void> {
+  let words: string[];
+  try {
+    words = splitWords(args.command.text);
+  } catch (error) {
+    if (!(error instanceof CommandLineError)) throw error;
+    await args.ack({
+      response_type: 'ephemeral',
+      text: `Cannot read that command: ${error.message}.\n${USAGE}`,
+    });
+    return;
+  }
+  const [subcommand = 'help', ...rest] = words;
+  const known = ['run', 'list', 'help'].includes(subcommand) ? subcommand : 'unknown';
+  deps.metrics.commands.inc({ subcommand: known });
+  switch (known) {
+    case 'run':
+      return runWorkflow(deps, args, rest);
+    case 'list':
+      return listWorkflows(deps, args);
+    case 'help':
+      await args.ack({ response_type: 'ephemeral', text: USAGE });
+      return;
+    default:
+      await args.ack({
+        response_type: 'ephemeral',
+        text: `Unknown subcommand \`${subcommand.slice(0, 50).replace(/`/g, '')}\`.\n${USAGE}`,
+      });
+  }
+}

@@ -1,0 +1,6 @@
+export const USAGE = [
+  '*Countersign* runs approved workflows from Slack.',
+  '• `/countersign run <workflow> [name=value …]` start a workflow; quote values with spaces: `note="two words"`',
+  '• `/countersign list` the workflows you can run here',
+  '• `/countersign help` this message',
+].join('\n');

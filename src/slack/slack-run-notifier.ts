@@ -1,0 +1,75 @@
+import { webApi } from '@slack/bolt';
+import type { Logger } from 'pino';
+import { ChannelUnavailableError, type RunNotifier } from '../runs/ports';
+import type { RunRecord, StepRecord, ThreadRef } from '../runs/run';
+import { runFinishedMessage, runHeadline, stepOutcomeMessage } from './blocks/run-messages';
+
+// Slack errors that mean the bot cannot use the channel at all; retrying changes nothing.
+const CHANNEL_REFUSALS = new Set([
+  'not_in_channel',
+  'channel_not_found',
+  'is_archived',
+  'restricted_action',
+  'restricted_action_read_only_channel',
+]);
+
+function slackError(error: unknown): string | undefined {
+  const data = (error as { code?: string; data?: { error?: string } }) ?? {};
+  return data.code === webApi.ErrorCode.PlatformError ? data.data?.error : undefined;
+}
+
+/** Posts a run's progress to Slack through the Web API: a headline message and its thread. */
+export class SlackRunNotifier implements RunNotifier {
+  constructor(
+    private readonly client: webApi.WebClient,
+    private readonly log: Logger,
+  ) {}
+
+  async postRunStarted(run: RunRecord): Promise<ThreadRef> {
+    try {
+      const posted = await this.client.chat.postMessage({
+        channel: run.requester.channelId,
+        ...runHeadline(run),
+        unfurl_links: false,
+      });
+      if (!posted.ts || !posted.channel) throw new Error('chat.postMessage returned no ts');
+      return { channel: posted.channel, ts: posted.ts };
+    } catch (error) {
+      const code = slackError(error);
+      if (code && CHANNEL_REFUSALS.has(code)) throw new ChannelUnavailableError(code);
+      throw error;
+    }
+  }
+
+  async postStepOutcome(run: RunRecord, thread: ThreadRef, step: StepRecord): Promise<void> {
+    await this.client.chat.postMessage({
+      channel: thread.channel,
+      thread_ts: thread.ts,
+      ...stepOutcomeMessage(run, step),
+    });
+  }
+
+  async postRunFinished(run: RunRecord, thread: ThreadRef): Promise<void> {
+    await this.client.chat.postMessage({
+      channel: thread.channel,
+      thread_ts: thread.ts,
+      ...runFinishedMessage(run),
+    });
+    await this.client.chat.update({ channel: thread.channel, ts: thread.ts, ...runHeadline(run) });
+  }
+
+  async tellRequester(run: RunRecord, text: string): Promise<void> {
+    if (!run.responseUrl) {
+      this.log.warn({ runId: run.id }, 'no response_url to reach the requester');
+      return;
+    }
+    // response_url accepts 5 posts within 30 minutes of the command; past that Slack refuses.
+    const response = await fetch(run.responseUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!response.ok) throw new Error(`response_url answered HTTP ${response.status}`);
+  }
+}

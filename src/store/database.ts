@@ -1,0 +1,30 @@
+import mongoose, { type Connection } from 'mongoose';
+import { MongoRunRepository } from './mongo-run-repository';
+import { runModel } from './run-model';
+
+export interface Database {
+  connection: Connection;
+  runs: MongoRunRepository;
+  /** Resolves when the server answers a ping; used by /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Connects, builds the indexes the queries rely on (unique requestKey first), and returns repositories. */
+export async function openDatabase(uri: string): Promise<Database> {
+  const connection = await mongoose
+    .createConnection(uri, { serverSelectionTimeoutMS: 5_000, autoIndex: false })
+    .asPromise();
+  const runs = runModel(connection);
+  await runs.createIndexes();
+  return {
+    connection,
+    runs: new MongoRunRepository(runs),
+    async ping() {
+      const db = connection.db;
+      if (db === undefined) throw new Error('MongoDB is not connected');
+      await db.command({ ping: 1 });
+    },
+    close: () => connection.close(),
+  };
+}

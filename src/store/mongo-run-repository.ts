@@ -1,0 +1,98 @@
+import type { Model } from 'mongoose';
+import type { RunRepository } from '../runs/ports';
+import type { NewRun, RunRecord, RunStatus, StepRecord, ThreadRef } from '../runs/run';
+import { RUN_SCHEMA_VERSION, type RunDocument } from './run-model';
+
+const DUPLICATE_KEY = 11000;
+
+function toRecord(doc: RunDocument): RunRecord {
+  const steps = Object.values((doc.steps ?? {}) as Record<string, StepRecord>).sort(
+    (a, b) => a.index - b.index,
+  );
+  return {
+    id: doc._id,
+    requestKey: doc.requestKey,
+    workflow: doc.workflow,
+    manifestHash: doc.manifestHash,
+    manifest: JSON.parse(doc.manifestJson),
+    inputs: doc.inputs ?? {},
+    requester: doc.requester,
+    ...(doc.responseUrl ? { responseUrl: doc.responseUrl } : {}),
+    status: doc.status,
+    history: doc.history ?? [],
+    steps,
+    ...(doc.thread?.ts ? { thread: { channel: doc.thread.channel, ts: doc.thread.ts } } : {}),
+    ...(doc.result !== undefined && doc.result !== null ? { result: doc.result } : {}),
+    ...(doc.error !== undefined && doc.error !== null ? { error: doc.error } : {}),
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+  };
+}
+
+export class MongoRunRepository implements RunRepository {
+  constructor(private readonly model: Model<RunDocument>) {}
+
+  async createOnce(run: NewRun, at: Date): Promise<{ run: RunRecord; created: boolean }> {
+    const { id, manifest, ...rest } = run;
+    try {
+      const created = await this.model.create({
+        _id: id,
+        ...rest,
+        schemaVersion: RUN_SCHEMA_VERSION,
+        manifestJson: JSON.stringify(manifest),
+        status: 'queued',
+        history: [{ status: 'queued', at }],
+        steps: {},
+      });
+      return { run: toRecord(created.toObject()), created: true };
+    } catch (error) {
+      if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
+      const existing = await this.model.findOne({ requestKey: run.requestKey }).lean();
+      if (existing === null) throw error;
+      return { run: toRecord(existing), created: false };
+    }
+  }
+
+  async get(id: string): Promise<RunRecord | null> {
+    const doc = await this.model.findById(id).lean();
+    return doc === null ? null : toRecord(doc);
+  }
+
+  async transition(
+    id: string,
+    from: readonly RunStatus[],
+    to: RunStatus,
+    at: Date,
+    fields: { detail?: string; result?: string; error?: string } = {},
+  ): Promise<RunRecord | null> {
+    const { detail, ...outcome } = fields;
+    const doc = await this.model
+      .findOneAndUpdate(
+        { _id: id, status: { $in: from } },
+        {
+          $set: { status: to, ...outcome },
+          $push: { history: { status: to, at, ...(detail ? { detail } : {}) } },
+        },
+        { returnDocument: 'after' },
+      )
+      .lean();
+    return doc === null ? null : toRecord(doc);
+  }
+
+  async setThreadOnce(id: string, thread: ThreadRef): Promise<ThreadRef> {
+    const doc = await this.model
+      .findOneAndUpdate(
+        { _id: id, 'thread.ts': { $exists: false } },
+        { $set: { thread } },
+        { returnDocument: 'after' },
+      )
+      .lean();
+    const stored = doc ?? (await this.model.findById(id).lean());
+    if (!stored?.thread?.ts) throw new Error(`run ${id} vanished while its thread was being saved`);
+    return { channel: stored.thread.channel, ts: stored.thread.ts };
+  }
+
+  async saveStep(id: string, step: StepRecord): Promise<void> {
+    await this.model.updateOne({ _id: id }, { $set: { [`steps.s${step.index}`]: step } });
+  }
+}

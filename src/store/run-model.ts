@@ -1,0 +1,49 @@
+import { type Connection, type Model, Schema } from 'mongoose';
+
+/** Bumped when the stored shape changes; README "Data and migrations" says how to migrate. */
+export const RUN_SCHEMA_VERSION = 1;
+
+const statusChangeSchema = new Schema(
+  { status: { type: String, required: true }, at: { type: Date, required: true }, detail: String },
+  { _id: false },
+);
+
+const runSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    schemaVersion: { type: Number, required: true, default: RUN_SCHEMA_VERSION },
+    requestKey: { type: String, required: true },
+    workflow: { type: String, required: true },
+    manifestHash: { type: String, required: true },
+    // JSON text: manifests may hold keys with `.` or `$` (JSON Schema's `$schema`, header names).
+    manifestJson: { type: String, required: true },
+    inputs: { type: Schema.Types.Mixed, default: {} },
+    requester: {
+      userId: { type: String, required: true },
+      teamId: { type: String, required: true },
+      channelId: { type: String, required: true },
+    },
+    responseUrl: String,
+    status: { type: String, required: true },
+    history: { type: [statusChangeSchema], default: [] },
+    // Keyed `s<index>`, so saving a step is one `$set` whether it is new or not.
+    steps: { type: Schema.Types.Mixed, default: {} },
+    thread: { type: { channel: String, ts: String }, _id: false, default: undefined },
+    result: String,
+    error: String,
+  },
+  { timestamps: true, minimize: false, versionKey: false },
+);
+
+runSchema.index({ requestKey: 1 }, { unique: true });
+runSchema.index({ status: 1, updatedAt: -1 });
+runSchema.index({ 'requester.userId': 1, createdAt: -1 });
+runSchema.index({ workflow: 1, createdAt: -1 });
+
+// biome-ignore lint/suspicious/noExplicitAny: lean documents are shaped by toRecord, not by mongoose.
+export type RunDocument = Record<string, any>;
+
+export function runModel(connection: Connection): Model<RunDocument> {
+  return (connection.models.Run ??
+    connection.model('Run', runSchema, 'runs')) as Model<RunDocument>;
+}

@@ -1,0 +1,45 @@
+import type { ToolOutcome, ToolRunner } from '../runs/ports';
+import type { RunRecord } from '../runs/run';
+import { renderTemplate } from '../workflows/template';
+import { runCommand } from './run-command';
+
+/** Executes a run's tools as its manifest defines them. */
+export class ManifestToolRunner implements ToolRunner {
+  async run(run: RunRecord, toolName: string, args: Record<string, unknown>): Promise<ToolOutcome> {
+    const tool = run.manifest.tools.find(
+      (candidate) => 'name' in candidate && candidate.name === toolName,
+    );
+    if (tool === undefined)
+      return { ok: false, output: `no tool named "${toolName}" in ${run.workflow}` };
+    if (!('command' in tool)) {
+      return {
+        ok: false,
+        output: `tool "${toolName}": only command tools can run in this version`,
+      };
+    }
+    const scopes = { inputs: run.inputs, args };
+    const render = (text: string) => renderTemplate(text, scopes);
+    const env = Object.fromEntries(
+      Object.entries(tool.command.env ?? {}).map(([name, value]) => [name, render(value)]),
+    );
+    const result = await runCommand({
+      argv: tool.command.argv.map(render),
+      env,
+      ...(tool.command.cwd ? { cwd: tool.command.cwd } : {}),
+      timeoutMs: tool.command.timeout,
+    });
+    if (result.timedOut) {
+      return {
+        ok: false,
+        output: `timed out after ${tool.command.timeout / 1000}s\n${result.output}`,
+      };
+    }
+    if (result.exitCode !== 0) {
+      const how = result.signal
+        ? `killed by ${result.signal}`
+        : `exit code ${result.exitCode ?? '?'}`;
+      return { ok: false, output: `${how}\n${result.output}`.trim() };
+    }
+    return { ok: true, output: result.output.trimEnd() };
+  }
+}

@@ -1,0 +1,85 @@
+import type { InputSpec, WorkflowManifest } from './manifest-schema';
+
+export type InputValue = string | number | boolean;
+export type InputValues = Record<string, InputValue>;
+
+/** Why the given `name=value` words do not fit a workflow's inputs; one line per problem. */
+export class InputError extends Error {
+  override readonly name = 'InputError';
+  constructor(readonly problems: string[]) {
+    super(problems.join('; '));
+  }
+}
+
+function coerce(name: string, spec: InputSpec, raw: string): InputValue | string[] {
+  switch (spec.type) {
+    case 'string':
+      if (spec.maxLength !== undefined && raw.length > spec.maxLength) {
+        return [`${name} must be at most ${spec.maxLength} characters`];
+      }
+      if (spec.pattern !== undefined && !new RegExp(spec.pattern).test(raw)) {
+        return [`${name} must match ${spec.pattern}`];
+      }
+      return raw;
+    case 'number': {
+      const value = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(value)) return [`${name} must be a number`];
+      if (spec.min !== undefined && value < spec.min)
+        return [`${name} must be at least ${spec.min}`];
+      if (spec.max !== undefined && value > spec.max)
+        return [`${name} must be at most ${spec.max}`];
+      return value;
+    }
+    case 'boolean':
+      if (/^(true|yes|on|1)$/i.test(raw)) return true;
+      if (/^(false|no|off|0)$/i.test(raw)) return false;
+      return [`${name} must be true or false`];
+    case 'enum':
+      return spec.values.includes(raw) ? raw : [`${name} must be one of ${spec.values.join(', ')}`];
+  }
+}
+
+/** Turns `name=value` words into typed inputs: coerced, checked, defaults applied. */
+export function bindInputs(manifest: WorkflowManifest, words: readonly string[]): InputValues {
+  const problems: string[] = [];
+  const values: InputValues = {};
+  for (const word of words) {
+    const equals = word.indexOf('=');
+    if (equals <= 0) {
+      problems.push(`"${word}" is not name=value`);
+      continue;
+    }
+    const name = word.slice(0, equals);
+    const spec = manifest.inputs[name];
+    if (spec === undefined) {
+      const known = Object.keys(manifest.inputs);
+      problems.push(
+        `unknown input "${name}"${known.length ? ` (inputs: ${known.join(', ')})` : ' (takes no inputs)'}`,
+      );
+      continue;
+    }
+    if (name in values) {
+      problems.push(`${name} is given twice`);
+      continue;
+    }
+    const value = coerce(name, spec, word.slice(equals + 1));
+    if (Array.isArray(value)) problems.push(...value);
+    else values[name] = value;
+  }
+  for (const [name, spec] of Object.entries(manifest.inputs)) {
+    if (name in values) continue;
+    if (spec.default !== undefined) values[name] = spec.default;
+    else if (spec.required) problems.push(`${name} is required`);
+  }
+  if (problems.length > 0) throw new InputError(problems);
+  return values;
+}
+
+/** `/countersign run hello name=<string> [greeting=<string>]`, for error messages and help. */
+export function usageLine(manifest: WorkflowManifest): string {
+  const parts = Object.entries(manifest.inputs).map(([name, spec]) => {
+    const shape = spec.type === 'enum' ? spec.values.join('|') : `<${spec.type}>`;
+    return spec.required && spec.default === undefined ? `${name}=${shape}` : `[${name}=${shape}]`;
+  });
+  return ['/countersign run', manifest.name, ...parts].join(' ');
+}

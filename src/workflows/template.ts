@@ -1,0 +1,33 @@
+/** Fills `{{scope.name}}` placeholders (e.g. `{{inputs.service}}`, `{{args.reason}}`). */
+
+export class TemplateError extends Error {
+  override readonly name = 'TemplateError';
+}
+
+export type TemplateScopes = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+
+const PLACEHOLDER = /\{\{\s*([a-z]+)\.([A-Za-z0-9_]+)\s*\}\}/g;
+
+export function renderTemplate(template: string, scopes: TemplateScopes): string {
+  return template.replace(PLACEHOLDER, (_match, scope: string, name: string) => {
+    const values = scopes[scope];
+    if (values === undefined)
+      throw new TemplateError(`{{${scope}.${name}}}: unknown scope "${scope}"`);
+    if (!(name in values))
+      throw new TemplateError(`{{${scope}.${name}}}: no ${scope} named "${name}"`);
+    const value = values[name];
+    return value === undefined || value === null ? '' : String(value);
+  });
+}
+
+/** Renders every string inside a JSON-like value, keeping its shape. */
+export function renderDeep(value: unknown, scopes: TemplateScopes): unknown {
+  if (typeof value === 'string') return renderTemplate(value, scopes);
+  if (Array.isArray(value)) return value.map((item) => renderDeep(item, scopes));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, renderDeep(item, scopes)]),
+    );
+  }
+  return value;
+}
