@@ -54,9 +54,9 @@ const envSchema = z.object({
   ),
   PORT: z.coerce
     .number({ error: 'must be a port number (0-65535)' })
-    .int()
-    .min(0)
-    .max(65535)
+    .int('must be a port number (0-65535)')
+    .min(0, 'must be a port number (0-65535)')
+    .max(65535, 'must be a port number (0-65535)')
     .default(3000),
   HOST: z.string().default('0.0.0.0'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),

@@ -43,6 +43,7 @@ function coerce(name: string, spec: InputSpec, raw: string): InputValue | string
 export function bindInputs(manifest: WorkflowManifest, words: readonly string[]): InputValues {
   const problems: string[] = [];
   const values: InputValues = {};
+  const given = new Set<string>();
   for (const word of words) {
     const equals = word.indexOf('=');
     if (equals <= 0) {
@@ -58,16 +59,17 @@ export function bindInputs(manifest: WorkflowManifest, words: readonly string[])
       );
       continue;
     }
-    if (name in values) {
+    if (given.has(name)) {
       problems.push(`${name} is given twice`);
       continue;
     }
+    given.add(name);
     const value = coerce(name, spec, word.slice(equals + 1));
     if (Array.isArray(value)) problems.push(...value);
     else values[name] = value;
   }
   for (const [name, spec] of Object.entries(manifest.inputs)) {
-    if (name in values) continue;
+    if (given.has(name)) continue;
     if (spec.default !== undefined) values[name] = spec.default;
     else if (spec.required) problems.push(`${name} is required`);
   }

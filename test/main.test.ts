@@ -1,0 +1,92 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startFakeSlackApi } from './support/fake-slack-api';
+import { sendSlashCommand } from './support/slack-request';
+import { testMongoUri, testRedisUrl, uniqueName } from './support/test-env';
+
+const root = path.join(__dirname, '..');
+
+/** Runs the real CLI entry (TypeScript through tsx), as `countersign …` would. */
+function countersign(args: string[], env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts'), ...args], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+function collect(child: ChildProcess) {
+  const out = { stdout: '', stderr: '' };
+  child.stdout?.on('data', (chunk) => {
+    out.stdout += String(chunk);
+  });
+  child.stderr?.on('data', (chunk) => {
+    out.stderr += String(chunk);
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { out, exited };
+}
+
+describe('the countersign command line', () => {
+  it('refuses to start without a required variable, with one line naming it', async () => {
+    const { out, exited } = collect(countersign(['serve'], { SLACK_BOT_TOKEN: 'xoxb-1' }));
+    expect(await exited).toBe(2);
+    expect(out.stderr).toBe('countersign: SLACK_SIGNING_SECRET is required\n');
+  });
+
+  it('validates a workflows directory and exits 1 on a problem', async () => {
+    const good = collect(countersign(['validate', path.join(root, 'workflows')], {}));
+    expect(await good.exited).toBe(0);
+    expect(good.out.stdout).toContain('0 problem(s)');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'countersign-validate-'));
+    await writeFile(path.join(dir, 'broken.yaml'), 'name: Broken Name\nsteps: [{ tool: t }]\n');
+    const bad = collect(countersign(['validate', dir], {}));
+    expect(await bad.exited).toBe(1);
+    expect(bad.out.stdout).toContain(`${path.join(dir, 'broken.yaml')}  name  must be lowercase`);
+    expect(bad.out.stdout).toContain('0 valid workflow(s), 1 problem(s)');
+  });
+
+  it('runs `all`, serves a run, and drains on SIGTERM', async () => {
+    const slack = await startFakeSlackApi();
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const child = countersign(['all'], {
+      SLACK_SIGNING_SECRET: 'cli-secret',
+      SLACK_BOT_TOKEN: 'xoxb-cli',
+      SLACK_API_URL: slack.url,
+      REDIS_URL: testRedisUrl(),
+      MONGODB_URI: testMongoUri(uniqueName('cli')),
+      QUEUE_PREFIX: uniqueName('cli'),
+      PORT: String(port),
+      HOST: '127.0.0.1',
+    });
+    const { out, exited } = collect(child);
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      for (let i = 0; ; i++) {
+        const ready = await fetch(`${base}/readyz`).catch(() => undefined);
+        if (ready?.status === 200) break;
+        if (i > 200) throw new Error(`service never became ready:\n${out.stdout}${out.stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await sendSlashCommand(`${base}/slack/events`, 'cli-secret', {
+        text: 'run hello name=Turing',
+        response_url: slack.responseUrl('cli'),
+      });
+      await slack.waitForCall('chat.update', () => true, 10_000);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      const lines = out.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line));
+      expect(lines.map((line) => line.msg)).toEqual(
+        expect.arrayContaining(['countersign started', 'shutdown requested', 'stopped']),
+      );
+    } finally {
+      child.kill('SIGKILL');
+      await slack.close();
+    }
+  });
+});

@@ -1,0 +1,67 @@
+import { bindInputs, type InputError, usageLine } from '../../src/workflows/bind-inputs';
+import { manifestSchema } from '../../src/workflows/manifest-schema';
+
+const raw = {
+  name: 'deploy-api',
+  inputs: {
+    service: { type: 'string', required: true, pattern: '^[a-z][a-z0-9-]*$' },
+    env: { type: 'enum', values: ['staging', 'production'], default: 'staging' },
+    replicas: { type: 'number', min: 1, max: 10 },
+    dry: { type: 'boolean', default: false },
+  },
+  steps: [{ tool: 't' }],
+  tools: [{ name: 't', risk: 'low', command: { argv: ['true'] } }],
+};
+const manifest = manifestSchema.parse(raw);
+
+function problems(words: string[]): string[] {
+  try {
+    bindInputs(manifest, words);
+  } catch (error) {
+    return (error as InputError).problems;
+  }
+  throw new Error('expected an InputError');
+}
+
+describe('binding name=value words to a workflow inputs', () => {
+  it('coerces types and applies defaults', () => {
+    expect(bindInputs(manifest, ['service=api', 'replicas=3', 'dry=yes'])).toEqual({
+      service: 'api',
+      env: 'staging',
+      replicas: 3,
+      dry: true,
+    });
+  });
+
+  it('keeps an `=` inside a value', () => {
+    const withEquals = manifestSchema.parse({ ...raw, inputs: { q: { type: 'string' } } });
+    expect(bindInputs(withEquals, ['q=a=b'])).toEqual({ q: 'a=b' });
+  });
+
+  it('reports every problem at once', () => {
+    expect(
+      problems(['service=Bad Name', 'env=prod', 'replicas=0', 'dry=maybe', 'x=1', 'oops']),
+    ).toEqual([
+      'service must match ^[a-z][a-z0-9-]*$',
+      'env must be one of staging, production',
+      'replicas must be at least 1',
+      'dry must be true or false',
+      'unknown input "x" (inputs: service, env, replicas, dry)',
+      '"oops" is not name=value',
+    ]);
+  });
+
+  it('requires required inputs and refuses a name given twice', () => {
+    expect(problems(['replicas=abc'])).toEqual([
+      'replicas must be a number',
+      'service is required',
+    ]);
+    expect(problems(['service=a', 'service=b'])).toEqual(['service is given twice']);
+  });
+
+  it('prints a usage line with required and optional inputs', () => {
+    expect(usageLine(manifest)).toBe(
+      '/countersign run deploy-api service=<string> [env=staging|production] [replicas=<number>] [dry=<boolean>]',
+    );
+  });
+});
