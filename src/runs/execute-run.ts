@@ -57,7 +57,10 @@ export async function executeRun(deps: ExecuteRunDeps, runId: string): Promise<R
     }
   }
   if (run.status === RunStatus.Queued) {
-    run = (await runs.transition(run.id, [RunStatus.Queued], RunStatus.Running, clock())) ?? run;
+    const running = await runs.transition(run.id, [RunStatus.Queued], RunStatus.Running, clock());
+    // Null: another actor moved it first (e.g. it was failed); act on what is stored.
+    run = running ?? (await runs.get(run.id));
+    if (run === null || FINAL_RUN_STATUSES.includes(run.status)) return run;
   }
   if (run.manifest.steps === undefined) {
     return finish(deps, run, thread, RunStatus.Failed, {

@@ -30,15 +30,13 @@ export async function runWorkflow(deps: CommandDeps, args: Args, words: string[]
   await ack();
 
   const log = deps.log.child({ runId: prepared.run.id, workflow: prepared.run.workflow });
-  let recorded = false;
   try {
     const { run, created } = await startRun(deps, prepared.run);
-    recorded = true;
     if (created) deps.metrics.runsStarted.inc({ workflow: run.workflow });
     else log.info({ storedRunId: run.id }, 'repeated delivery of a run request; no second run');
   } catch (error) {
     log.error({ err: error }, 'could not start run');
-    if (recorded) return;
+    // Recorded but not queued: mark it failed, so it does not sit in `queued` forever.
     const stored = await deps.runs
       .transition(prepared.run.id, [RunStatus.Queued], RunStatus.Failed, deps.clock(), {
         error: `could not be queued: ${(error as Error).message}`,
