@@ -15,15 +15,11 @@ async function main(): Promise<void> {
   const mongoUri = new URL(services.mongoUri);
   if (mongoUri.pathname === '/' || mongoUri.pathname === '') mongoUri.pathname = '/countersign';
 
-  const app = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(root, 'src/main.ts'), 'all'],
-    {
-      cwd: root,
-      stdio: 'inherit',
-      env: { ...process.env, REDIS_URL: services.redisUrl, MONGODB_URI: mongoUri.toString() },
-    },
-  );
+  const app = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts'), 'all'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, REDIS_URL: services.redisUrl, MONGODB_URI: mongoUri.toString() },
+  });
   const forward = (signal: NodeJS.Signals) => app.kill(signal);
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);

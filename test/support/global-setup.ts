@@ -1,0 +1,9 @@
+// Jest global setup: provide real Redis and MongoDB once; workers inherit the env vars.
+import { provideServices } from './services';
+
+export default async function globalSetup(): Promise<void> {
+  const services = await provideServices();
+  process.env.REDIS_URL = services.redisUrl;
+  process.env.MONGODB_URI = services.mongoUri;
+  (globalThis as { __countersignServices?: typeof services }).__countersignServices = services;
+}
