@@ -31,7 +31,8 @@ const envSchema = z.object({
   SLACK_API_URL: optionalString.pipe(url(['http', 'https']).optional()),
   ANTHROPIC_API_KEY: optionalString,
   ANTHROPIC_BASE_URL: optionalString.pipe(url(['http', 'https']).optional()),
-  ANTHROPIC_MODEL: z.string().default('claude-sonnet-4-5'),
+  // claude-sonnet-4-5 (DESIGN.md's example) reaches end-of-life on 2026-11-30; the SDK warns.
+  ANTHROPIC_MODEL: z.string().default('claude-sonnet-5-5'),
   REDIS_URL: url(['redis', 'rediss']).default('redis://127.0.0.1:6379'),
   MONGODB_URI: z
     .string()

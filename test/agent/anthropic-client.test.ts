@@ -23,7 +23,7 @@ describe('the Anthropic client of agent runs', () => {
     fake.script([{ text: 'pong' }]);
     const client = createAnthropicClient(config());
     const message = await client.messages.create({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-5-5',
       max_tokens: 100,
       messages: [{ role: 'user', content: 'ping' }],
     });
@@ -36,7 +36,7 @@ describe('the Anthropic client of agent runs', () => {
     const client = createAnthropicClient(config(), { maxRetries: 1 });
     await expect(
       client.messages.create({
-        model: 'claude-sonnet-4-5',
+        model: 'claude-sonnet-5-5',
         max_tokens: 10,
         messages: [{ role: 'user', content: 'hi' }],
       }),
