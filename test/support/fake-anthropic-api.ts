@@ -10,8 +10,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type Anthropic from '@anthropic-ai/sdk';
+import { closeServer, listenOnLoopback } from './loopback-server';
 
 /** A tool call the scripted model makes. */
 export interface ScriptedToolUse {
@@ -135,17 +135,11 @@ export class FakeAnthropicApi {
 
   /** @internal */
   async listen(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(0, '127.0.0.1', () => resolve());
-    });
-    const { port } = this.server.address() as AddressInfo;
-    this.origin = `http://127.0.0.1:${port}`;
+    this.origin = await listenOnLoopback(this.server);
   }
 
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return closeServer(this.server);
   }
 
   /** Replaces the turns still to play: one per valid request, in order. */

@@ -12,7 +12,6 @@
  * combine them with jest fake timers.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   BLOCK_KIT_LIMITS,
   type BlockKitProblem,
@@ -20,6 +19,7 @@ import {
   validateMessageBlocks,
   validateView,
 } from './block-kit-limits';
+import { closeServer, listenOnLoopback } from './loopback-server';
 
 /** The workspace every fake answers for. */
 export const FAKE_SLACK_TEAM = {
@@ -202,17 +202,11 @@ export class FakeSlackApi {
 
   /** @internal */
   async listen(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(0, '127.0.0.1', () => resolve());
-    });
-    const { port } = this.server.address() as AddressInfo;
-    this.origin = `http://127.0.0.1:${port}`;
+    this.origin = await listenOnLoopback(this.server);
   }
 
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return closeServer(this.server);
   }
 
   /** Forgets calls, faults, messages, views, users, usergroups and channel states. */

@@ -124,22 +124,16 @@ export async function provideRedis(opts: ProvideOptions = {}): Promise<ProvidedS
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-  const child = startChild(bin, [...args, '--dir', dir], path.join(dir, 'redis.log'));
-  try {
-    await waitUntil('redis-server', child, () => redisReachable(url, 500), 10_000);
-  } catch (err) {
-    await child.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-    throw err;
-  }
-  return {
+  return startServer({
+    name: 'redis-server',
+    bin,
+    args: [...args, '--dir', dir],
+    dir,
     url,
-    started: [`redis-server (pid ${child.pid}) on 127.0.0.1:${port}`],
-    async stop() {
-      await child.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+    ready: () => redisReachable(url, 500),
+    timeoutMs: 10_000,
+    describe: (pid) => `redis-server (pid ${pid}) on 127.0.0.1:${port}`,
+  });
 }
 
 // ---------------------------------------------------------------- MongoDB / FerretDB
@@ -183,22 +177,16 @@ export async function provideMongo(opts: ProvideOptions = {}): Promise<ProvidedS
     '--log-level=ERROR',
   ];
   const url = `mongodb://127.0.0.1:${port}/`;
-  const child = startChild(bin, args, path.join(dir, 'ferretdb.log'));
-  try {
-    await waitUntil('FerretDB', child, () => mongoReachable(url, 1000), 20_000);
-  } catch (err) {
-    await child.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-    throw err;
-  }
-  return {
+  return startServer({
+    name: 'FerretDB',
+    bin,
+    args,
+    dir,
     url,
-    started: [`ferretdb ${FERRETDB_VERSION} (pid ${child.pid}) on 127.0.0.1:${port}`],
-    async stop() {
-      await child.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+    ready: () => mongoReachable(url, 1000),
+    timeoutMs: 20_000,
+    describe: (pid) => `ferretdb ${FERRETDB_VERSION} (pid ${pid}) on 127.0.0.1:${port}`,
+  });
 }
 
 export function cacheDir(): string {
@@ -382,6 +370,32 @@ function startChild(bin: string, args: string[], logFile: string): Child {
       clearTimeout(timer);
     },
   };
+}
+
+/** Starts a server in `dir` (logging to `<dir>/server.log`), waits until it is ready, and returns
+ * a handle whose stop() kills it and removes `dir`; on a failed start it cleans up and throws. */
+async function startServer(spec: {
+  name: string;
+  bin: string;
+  args: string[];
+  dir: string;
+  url: string;
+  ready: () => Promise<boolean>;
+  timeoutMs: number;
+  describe: (pid: number | undefined) => string;
+}): Promise<ProvidedService> {
+  const child = startChild(spec.bin, spec.args, path.join(spec.dir, 'server.log'));
+  const stop = async (): Promise<void> => {
+    await child.stop();
+    fs.rmSync(spec.dir, { recursive: true, force: true });
+  };
+  try {
+    await waitUntil(spec.name, child, spec.ready, spec.timeoutMs);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url: spec.url, started: [spec.describe(child.pid)], stop };
 }
 
 async function waitUntil(
