@@ -67,14 +67,14 @@ const envSchema = z.object({
     .default('countersign'),
   WORKER_CONCURRENCY: z.coerce
     .number({ error: 'must be a whole number from 1 to 100' })
-    .int()
-    .min(1)
-    .max(100)
+    .int('must be a whole number from 1 to 100')
+    .min(1, 'must be a whole number from 1 to 100')
+    .max(100, 'must be a whole number from 1 to 100')
     .default(5),
   SHUTDOWN_TIMEOUT_MS: z.coerce
     .number({ error: 'must be a number of milliseconds' })
-    .int()
-    .min(0)
+    .int('must be a whole number of milliseconds')
+    .min(0, 'must be a whole number of milliseconds')
     .default(30_000),
 });
 
@@ -88,7 +88,9 @@ export type Config = z.output<typeof envSchema> & {
  * @throws ConfigError naming the first bad variable, e.g. `SLACK_BOT_TOKEN must be a bot token (xoxb-…)`.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(env);
+  // `.env` files leave unset values as `VAR=`: an empty value means "use the default".
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const variable = String(issue?.path[0] ?? 'environment');

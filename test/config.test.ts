@@ -49,6 +49,11 @@ describe('configuration from the environment', () => {
     ],
     [{ ...minimal, AUDIT_HMAC_KEY: 'short' }, 'AUDIT_HMAC_KEY must be at least 32 characters'],
     [{ ...minimal, LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [
+      { ...minimal, WORKER_CONCURRENCY: '0' },
+      'WORKER_CONCURRENCY must be a whole number from 1 to 100',
+    ],
+    [{ ...minimal, SHUTDOWN_TIMEOUT_MS: '-1' }, 'SHUTDOWN_TIMEOUT_MS must be a whole number of'],
   ])('stops on a bad value with one line naming the variable (%o)', (env, message) => {
     const text = errorOf(env as Record<string, string>);
     expect(text.startsWith(message)).toBe(true);

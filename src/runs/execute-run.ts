@@ -7,7 +7,14 @@ import {
   type RunRepository,
   type ToolRunner,
 } from './ports';
-import { FINAL_RUN_STATUSES, type RunRecord, RunStatus, type StepRecord, StepStatus } from './run';
+import {
+  FINAL_RUN_STATUSES,
+  type RunRecord,
+  RunStatus,
+  type StepRecord,
+  StepStatus,
+  templateInputs,
+} from './run';
 
 export interface ExecuteRunDeps {
   runs: RunRepository;
@@ -98,7 +105,7 @@ export async function executeRun(deps: ExecuteRunDeps, runId: string): Promise<R
 
     let args: Record<string, unknown>;
     try {
-      args = renderDeep(spec.with, { inputs: run.inputs }) as Record<string, unknown>;
+      args = renderDeep(spec.with, { inputs: templateInputs(run) }) as Record<string, unknown>;
     } catch (error) {
       return finish(deps, run, thread, RunStatus.Failed, {
         error: `step ${index + 1} (${spec.tool}): ${(error as Error).message}`,

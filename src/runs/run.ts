@@ -87,3 +87,13 @@ export type NewRun = Pick<
   | 'requester'
   | 'responseUrl'
 >;
+
+/** Every declared input, so an optional one left out renders as empty text rather than failing. */
+export function templateInputs(
+  run: Pick<RunRecord, 'manifest' | 'inputs'>,
+): Record<string, unknown> {
+  const declared = Object.fromEntries(
+    Object.keys(run.manifest.inputs).map((name) => [name, undefined]),
+  );
+  return { ...declared, ...run.inputs };
+}

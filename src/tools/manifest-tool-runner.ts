@@ -1,5 +1,5 @@
 import type { ToolOutcome, ToolRunner } from '../runs/ports';
-import type { RunRecord } from '../runs/run';
+import { type RunRecord, templateInputs } from '../runs/run';
 import { renderTemplate } from '../workflows/template';
 import { runCommand } from './run-command';
 
@@ -17,7 +17,7 @@ export class ManifestToolRunner implements ToolRunner {
         output: `tool "${toolName}": only command tools can run in this version`,
       };
     }
-    const scopes = { inputs: run.inputs, args };
+    const scopes = { inputs: templateInputs(run), args };
     const render = (text: string) => renderTemplate(text, scopes);
     const env = Object.fromEntries(
       Object.entries(tool.command.env ?? {}).map(([name, value]) => [name, render(value)]),

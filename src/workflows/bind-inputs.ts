@@ -51,7 +51,7 @@ export function bindInputs(manifest: WorkflowManifest, words: readonly string[])
       continue;
     }
     const name = word.slice(0, equals);
-    const spec = manifest.inputs[name];
+    const spec = Object.hasOwn(manifest.inputs, name) ? manifest.inputs[name] : undefined;
     if (spec === undefined) {
       const known = Object.keys(manifest.inputs);
       problems.push(

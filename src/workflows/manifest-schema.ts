@@ -14,13 +14,22 @@ export const accessSchema = z.strictObject({
   channels: slackIds(/^[CGD][A-Z0-9]+$/, 'channel').optional(),
 });
 
+function isRegExp(source: string): boolean {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const inputBase = { description: z.string().optional(), required: z.boolean().default(false) };
 
 export const inputSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('string'),
     ...inputBase,
-    pattern: z.string().optional(),
+    pattern: z.string().refine(isRegExp, 'is not a valid regular expression').optional(),
     maxLength: z.number().int().positive().optional(),
     default: z.string().optional(),
   }),
@@ -133,6 +142,18 @@ export const manifestSchema = z
   })
   .refine((manifest) => (manifest.agent === undefined) !== (manifest.steps === undefined), {
     message: 'needs exactly one of `agent` or `steps`',
+  })
+  .superRefine((manifest, context) => {
+    const named = new Set(manifest.tools.flatMap((tool) => ('name' in tool ? [tool.name] : [])));
+    manifest.steps?.forEach((step, index) => {
+      if (!named.has(step.tool)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['steps', index, 'tool'],
+          message: `names no tool of this workflow (tools: ${[...named].join(', ') || 'none'})`,
+        });
+      }
+    });
   });
 
 export type WorkflowManifest = z.output<typeof manifestSchema>;

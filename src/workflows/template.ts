@@ -10,10 +10,10 @@ const PLACEHOLDER = /\{\{\s*([a-z]+)\.([A-Za-z0-9_]+)\s*\}\}/g;
 
 export function renderTemplate(template: string, scopes: TemplateScopes): string {
   return template.replace(PLACEHOLDER, (_match, scope: string, name: string) => {
-    const values = scopes[scope];
+    const values = Object.hasOwn(scopes, scope) ? scopes[scope] : undefined;
     if (values === undefined)
       throw new TemplateError(`{{${scope}.${name}}}: unknown scope "${scope}"`);
-    if (!(name in values))
+    if (!Object.hasOwn(values, name))
       throw new TemplateError(`{{${scope}.${name}}}: no ${scope} named "${name}"`);
     const value = values[name];
     return value === undefined || value === null ? '' : String(value);

@@ -51,6 +51,14 @@ describe('binding name=value words to a workflow inputs', () => {
     ]);
   });
 
+  it('treats names inherited by every JavaScript object as unknown inputs', () => {
+    expect(problems(['service=a', 'constructor=x', 'toString=y', '__proto__=z'])).toEqual([
+      'unknown input "constructor" (inputs: service, env, replicas, dry)',
+      'unknown input "toString" (inputs: service, env, replicas, dry)',
+      'unknown input "__proto__" (inputs: service, env, replicas, dry)',
+    ]);
+  });
+
   it('requires required inputs and refuses a name given twice', () => {
     expect(problems(['replicas=abc'])).toEqual([
       'replicas must be a number',

@@ -54,6 +54,33 @@ describe('loading the workflows directory', () => {
     ]);
   });
 
+  it('refuses an invalid input pattern and a step naming an undefined tool', async () => {
+    const dir = await dirWith({
+      'bad.yaml': `
+name: bad
+inputs: { service: { type: string, pattern: "([a-z" } }
+steps: [{ tool: t }, { tool: restart }]
+tools: [{ name: t, risk: low, command: { argv: [echo] } }]
+`,
+    });
+    const catalog = await loadWorkflows(dir);
+    expect(catalog.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'inputs.service.pattern: is not a valid regular expression',
+      'steps.1.tool: names no tool of this workflow (tools: t)',
+    ]);
+    const fixed = await loadWorkflows(
+      await dirWith({
+        'bad.yaml': valid('bad').replace(
+          'steps: [{ tool: t }]',
+          'steps: [{ tool: t }, { tool: restart }]',
+        ),
+      }),
+    );
+    expect(fixed.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'steps.1.tool: names no tool of this workflow (tools: t)',
+    ]);
+  });
+
   it('gives each version of a manifest its own hash', async () => {
     const first = await loadWorkflows(await dirWith({ 'a.yaml': valid('alpha') }));
     const second = await loadWorkflows(
