@@ -15,7 +15,11 @@ export interface RunRequest {
   responseUrl?: string;
 }
 
-export type PreparedRun = { ok: true; run: NewRun } | { ok: false; message: string };
+export type PreparedRun =
+  | { ok: true; run: NewRun }
+  /** Also the answer when the workflow exists but the user may not run it: a refusal reveals nothing. */
+  | { ok: false; reason: 'unknown_workflow'; workflow: string }
+  | { ok: false; reason: 'bad_inputs'; workflow: string; problems: string[]; usage: string };
 
 /**
  * Checks a run request against the catalog without any I/O, so the slash command can be
@@ -24,11 +28,7 @@ export type PreparedRun = { ok: true; run: NewRun } | { ok: false; message: stri
 export function prepareRun(catalog: WorkflowCatalog, request: RunRequest): PreparedRun {
   const loaded = catalog.workflows.get(request.workflow);
   if (loaded === undefined || !mayStartWorkflow(loaded.manifest, request.requester)) {
-    // The same answer for "missing" and "not allowed": a refusal reveals nothing about the catalog.
-    return {
-      ok: false,
-      message: `There is no workflow "${request.workflow}" that you can run here. Try \`/countersign list\`.`,
-    };
+    return { ok: false, reason: 'unknown_workflow', workflow: request.workflow };
   }
   try {
     const inputs = bindInputs(loaded.manifest, request.words);
@@ -47,10 +47,12 @@ export function prepareRun(catalog: WorkflowCatalog, request: RunRequest): Prepa
     };
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
-    const problems = error.problems.map((problem) => `• ${problem}`).join('\n');
     return {
       ok: false,
-      message: `Cannot start *${loaded.manifest.name}*:\n${problems}\nUsage: \`${usageLine(loaded.manifest)}\``,
+      reason: 'bad_inputs',
+      workflow: loaded.manifest.name,
+      problems: error.problems,
+      usage: usageLine(loaded.manifest),
     };
   }
 }

@@ -1,21 +1,7 @@
 import type { Collection } from 'mongoose';
 import { type Harness, SIGNING_SECRET, startHarness } from '../support/countersign-harness';
+import { eventually } from '../support/eventually';
 import { newTriggerId, sendSlashCommand } from '../support/slack-request';
-
-/** Polls until `check` returns a value, or fails with `what`. */
-async function eventually<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs = 10_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('/countersign run, end to end through Bolt, BullMQ and MongoDB', () => {
   let h: Harness;
@@ -147,6 +133,28 @@ describe('/countersign run, end to end through Bolt, BullMQ and MongoDB', () => 
     expect(run.steps.s0.output).toBe('Good morning, Ada Lovelace!');
   });
 
+  it('never lets typed or printed text ping the channel or form links', async () => {
+    const refused = await h.slash({ text: 'run <!channel> name=<@U0BOSS>' });
+    expect((refused.json as { text: string }).text).toContain('"&lt;!channel&gt;"');
+    const badInput = await h.slash({ text: 'run hello name=Ada <!here>=1' });
+    expect((badInput.json as { text: string }).text).toContain('unknown input "&lt;!here&gt;"');
+
+    await h.slash({ text: 'run hello name="<!channel> <https://evil.example|click>"' });
+    const started = await h.slack.waitForCall('chat.postMessage', (call) => !call.args.thread_ts);
+    const runId = /run `(r-[a-z0-9]{8})`/.exec(JSON.stringify(started.args.blocks))?.[1];
+    await finishedRun(runId as string);
+    await h.slack.waitForCall('chat.update', () => true);
+    const posted = h.slack.calls
+      .filter((call) => call.method.startsWith('chat.'))
+      .map((call) => JSON.stringify([call.args.text, call.args.blocks]));
+    expect(posted.length).toBeGreaterThanOrEqual(3);
+    for (const text of posted) {
+      expect(text).not.toContain('<!channel>');
+      expect(text).not.toContain('<https://evil');
+    }
+    expect(posted.join('')).toContain('&lt;!channel&gt;');
+  });
+
   it('answers help, an empty command and a mistyped subcommand with the usage', async () => {
     for (const text of ['help', '', 'rnu hello']) {
       const response = await h.slash({ text });
@@ -203,27 +211,5 @@ describe('/countersign run, end to end through Bolt, BullMQ and MongoDB', () => 
       return found?.status === 'failed' ? found : undefined;
     });
     expect(run.error).toContain('not_in_channel');
-  });
-});
-
-describe('health, readiness and metrics', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness('health');
-  });
-  afterAll(async () => {
-    await h.stop();
-  });
-
-  it('reports live, ready with both stores, and Prometheus metrics', async () => {
-    const health = await fetch(`${h.baseUrl}/healthz`);
-    expect(health.status).toBe(200);
-    const ready = await fetch(`${h.baseUrl}/readyz`);
-    expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { redis: 'ok', mongodb: 'ok' } });
-    await h.slash({ text: 'help' });
-    const metrics = await (await fetch(`${h.baseUrl}/metrics`)).text();
-    expect(metrics).toContain('countersign_slash_commands_total{subcommand="help"} 1');
-    expect(metrics).toContain('countersign_process_cpu_seconds_total');
   });
 });

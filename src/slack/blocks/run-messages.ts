@@ -64,7 +64,7 @@ export function runFinishedMessage(run: RunRecord): SlackMessage {
   const detail = run.status === RunStatus.Succeeded ? run.result : run.error;
   const title = `Run \`${run.id}\` ${STATUS_LABEL[run.status]}`;
   return {
-    text: `Run ${run.id} ${run.status}${detail ? `: ${fitText(detail, 200)}` : ''}`,
+    text: `Run ${run.id} ${run.status}${detail ? `: ${escapeMrkdwn(fitText(detail, 200))}` : ''}`,
     blocks: [
       {
         type: 'section',

@@ -1,5 +1,6 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { CommandLineError, splitWords } from '../../../workflows/command-line';
+import { escapeMrkdwn } from '../../blocks/mrkdwn';
 import type { CommandDeps } from './deps';
 import { listWorkflows } from './list-workflows';
 import { runWorkflow } from './run-workflow';
@@ -34,7 +35,7 @@ export async function countersignCommand(deps: CommandDeps, args: Args): Promise
     default:
       await args.ack({
         response_type: 'ephemeral',
-        text: `Unknown subcommand \`${subcommand.slice(0, 50).replace(/`/g, '')}\`.\n${USAGE}`,
+        text: `Unknown subcommand \`${escapeMrkdwn(subcommand.slice(0, 50).replace(/`/g, ''))}\`.\n${USAGE}`,
       });
   }
 }

@@ -1,9 +1,20 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { RunStatus } from '../../../runs/run';
-import { prepareRun, startRun } from '../../../runs/start-run';
+import { type PreparedRun, prepareRun, startRun } from '../../../runs/start-run';
+import { escapeMrkdwn, fitText } from '../../blocks/mrkdwn';
 import type { CommandDeps } from './deps';
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+
+/** Why a run did not start; every word the user typed is escaped before it is echoed. */
+function refusal(prepared: Exclude<PreparedRun, { ok: true }>): string {
+  const workflow = escapeMrkdwn(prepared.workflow.slice(0, 80));
+  if (prepared.reason === 'unknown_workflow') {
+    return `There is no workflow "${workflow}" that you can run here. Try \`/countersign list\`.`;
+  }
+  const problems = prepared.problems.map((problem) => `• ${escapeMrkdwn(problem)}`).join('\n');
+  return fitText(`Cannot start *${workflow}*:\n${problems}\nUsage: \`${prepared.usage}\``, 3000);
+}
 
 /** `/countersign run <workflow> [name=value …]`: checks in memory, acks, then records and queues. */
 export async function runWorkflow(deps: CommandDeps, args: Args, words: string[]): Promise<void> {
@@ -24,7 +35,7 @@ export async function runWorkflow(deps: CommandDeps, args: Args, words: string[]
     responseUrl: command.response_url,
   });
   if (!prepared.ok) {
-    await ack({ response_type: 'ephemeral', text: prepared.message });
+    await ack({ response_type: 'ephemeral', text: refusal(prepared) });
     return;
   }
   await ack();
