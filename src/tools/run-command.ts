@@ -1,67 +1,159 @@
-import { execFile } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 
 export interface CommandSpec {
   argv: string[];
+  /** Extra variables for the child; it gets these and PATH, nothing else from the service. */
   env?: Record<string, string>;
   cwd?: string;
+  /** After this the whole process group is killed, so a hung tool cannot hold a worker forever. */
   timeoutMs: number;
-  /** Bytes of stdout+stderr kept; the rest is cut, with a marker. @defaultValue 65536 */
+  /** Bytes of stdout+stderr kept; the rest is drained and dropped, with a marker. @defaultValue 65536 */
   outputLimit?: number;
+  /** Aborting kills the whole process group, e.g. when the worker shuts down. @defaultValue none */
+  signal?: AbortSignal;
 }
 
 export interface CommandResult {
+  /** Null when killed by a signal or when the command never ran. */
   exitCode: number | null;
   signal: string | null;
   timedOut: boolean;
+  /** True when `spec.signal` aborted the command (before or while it ran). */
+  aborted: boolean;
+  /** stdout and stderr interleaved in arrival order, cut at `outputLimit` bytes. */
   output: string;
+  /** Set when the command could not be started (ENOENT, EACCES): it never ran. */
+  spawnError?: string;
 }
+
+/** How long to wait for the pipes to close after the child exits; a straggler may hold them. */
+const CLOSE_GRACE_MS = 1_000;
 
 /**
  * Runs argv directly, never through a shell, so arguments cannot smuggle in shell syntax.
  * The child gets only PATH and the variables the manifest names, not the service's environment.
+ * It leads its own process group, so a timeout or abort also kills whatever it started.
  */
 export function runCommand(spec: CommandSpec): Promise<CommandResult> {
   const limit = spec.outputLimit ?? 65_536;
   const [file, ...args] = spec.argv;
   if (file === undefined) return Promise.reject(new Error('argv is empty'));
+  if (spec.signal?.aborted) {
+    return Promise.resolve({
+      exitCode: null,
+      signal: null,
+      timedOut: false,
+      aborted: true,
+      output: '',
+    });
+  }
+  const abortSignal = spec.signal;
+
   return new Promise((resolve) => {
-    execFile(
-      file,
-      args,
-      {
-        cwd: spec.cwd,
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...spec.env },
-        timeout: spec.timeoutMs,
-        maxBuffer: limit,
-        killSignal: 'SIGKILL',
-        windowsHide: true,
-      },
-      (error, stdout, stderr) => {
-        const combined = `${stdout}${stderr}`;
-        const output =
-          combined.length > limit ? `${combined.slice(0, limit)}\n…(output cut)` : combined;
-        if (error === null) return resolve({ exitCode: 0, signal: null, timedOut: false, output });
-        const failure = error as NodeJS.ErrnoException & {
-          code?: number | string;
-          killed?: boolean;
-          signal?: string;
-        };
-        if (typeof failure.code === 'string') {
-          // Spawn failure (ENOENT, EACCES): the command never ran.
-          return resolve({
-            exitCode: null,
-            signal: null,
-            timedOut: false,
-            output: `${file}: ${failure.code}`,
-          });
-        }
-        resolve({
-          exitCode: typeof failure.code === 'number' ? failure.code : null,
-          signal: failure.signal ?? null,
-          timedOut: failure.killed === true && failure.signal === 'SIGKILL',
-          output,
-        });
-      },
-    );
+    const child = spawn(file, args, {
+      cwd: spec.cwd,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...spec.env },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      windowsHide: true,
+    });
+
+    const kept: Buffer[] = [];
+    let keptBytes = 0;
+    let droppedBytes = 0;
+    let timedOut = false;
+    let aborted = false;
+    let exit: { code: number | null; signal: string | null } | undefined;
+    let settled = false;
+    let graceTimer: NodeJS.Timeout | undefined;
+
+    const onData = (chunk: Buffer): void => {
+      // Keep reading past the limit: a child writing to a full pipe would block forever.
+      const take = Math.min(chunk.length, Math.max(0, limit - keptBytes));
+      if (take > 0) {
+        kept.push(chunk.subarray(0, take));
+        keptBytes += take;
+      }
+      droppedBytes += chunk.length - take;
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+
+    const onAbort = (): void => {
+      aborted = true;
+      killGroup(child);
+    };
+    const timeoutTimer = setTimeout(() => {
+      timedOut = true;
+      killGroup(child);
+    }, spec.timeoutMs);
+    abortSignal?.addEventListener('abort', onAbort, { once: true });
+
+    const stopWatching = (): void => {
+      clearTimeout(timeoutTimer);
+      abortSignal?.removeEventListener('abort', onAbort);
+    };
+
+    const finish = (result: CommandResult): void => {
+      if (settled) return;
+      settled = true;
+      stopWatching();
+      if (graceTimer !== undefined) clearTimeout(graceTimer);
+      resolve(result);
+    };
+
+    const finishRan = (): void => {
+      let output = Buffer.concat(kept, keptBytes).toString('utf8');
+      if (droppedBytes > 0) output += `\n…(output cut: ${droppedBytes} bytes not shown)`;
+      finish({
+        exitCode: exit?.code ?? null,
+        signal: exit?.signal ?? null,
+        timedOut,
+        aborted,
+        output,
+      });
+    };
+
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      // With no kill() or IPC on the child, 'error' means it could not be spawned.
+      if (exit !== undefined) return;
+      const code = error.code ?? 'ERROR';
+      finish({
+        exitCode: null,
+        signal: null,
+        timedOut: false,
+        aborted: false,
+        output: `${file}: ${code}`,
+        spawnError: code,
+      });
+    });
+
+    child.on('exit', (code, signal) => {
+      exit = { code, signal };
+      // The command is done; a timeout or abort now would misreport how it ended.
+      stopWatching();
+      // A process that left the group (or survived it) may keep our pipes open; don't wait on it.
+      graceTimer = setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        finishRan();
+      }, CLOSE_GRACE_MS);
+    });
+
+    child.on('close', (code, signal) => {
+      exit ??= { code, signal };
+      finishRan();
+    });
   });
+}
+
+/** SIGKILLs the child's process group (it was spawned detached, so it leads one). */
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch (error) {
+    // ESRCH: the group is already gone. Anything else: at least kill the direct child.
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') child.kill('SIGKILL');
+  }
 }
