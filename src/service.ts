@@ -8,6 +8,7 @@ import { createMetrics, type Metrics } from './observability/metrics';
 import { BullmqRunQueue } from './queue/bullmq-run-queue';
 import { startRunWorker } from './queue/run-worker';
 import type { Clock } from './runs/ports';
+import { recoverRuns } from './runs/recover-runs';
 import { createSlackApp } from './slack/create-slack-app';
 import { SlackRunNotifier } from './slack/slack-run-notifier';
 import { openDatabase } from './store/database';
@@ -17,7 +18,7 @@ import { formatProblem, loadWorkflows, type WorkflowCatalog } from './workflows/
 export interface ServiceRoles {
   /** Slack receiver plus health routes. */
   http: boolean;
-  /** BullMQ workers that carry runs out. */
+  /** BullMQ workers that carry runs out, and the recovery of stranded runs. */
   worker: boolean;
 }
 
@@ -25,13 +26,27 @@ export interface RunningService {
   /** The port the HTTP server listens on (the Slack receiver, or the worker's health server). */
   port: number;
   metrics: Metrics;
-  /** Stops taking work, lets jobs in progress finish (up to SHUTDOWN_TIMEOUT_MS), closes connections. */
+  /** Stops taking work, lets work in progress finish (up to SHUTDOWN_TIMEOUT_MS), closes connections. */
   stop(): Promise<void>;
 }
 
-function redisConnection(url: string): Redis {
-  // BullMQ workers block on Redis; they need unlimited retries per request.
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
+/** Resolves with the promise's outcome, or with `undefined` after `ms`. */
+async function within<T>(ms: number, promise: Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(resolve, ms, undefined);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Quits politely if Redis answers soon, else drops the connection. */
+async function closeRedis(redis: Redis): Promise<void> {
+  const quit = redis.quit().catch(() => undefined);
+  if ((await within(2_000, quit)) === undefined) redis.disconnect();
 }
 
 /** Wires every part for the chosen roles; the composition root, the only file that knows them all. */
@@ -42,15 +57,18 @@ export async function startService(
   clock: Clock = () => new Date(),
 ): Promise<RunningService> {
   const catalog: WorkflowCatalog = await loadWorkflows(config.WORKFLOWS_DIR);
-  for (const problem of catalog.problems)
+  for (const problem of catalog.problems) {
     log.error({ problem: formatProblem(problem) }, 'invalid manifest skipped');
+  }
   log.info({ workflows: [...catalog.workflows.keys()] }, 'workflows loaded');
 
   const metrics = createMetrics();
   const database = await openDatabase(config.MONGODB_URI);
-  const redis = redisConnection(config.REDIS_URL);
+  // Commands and probes fail fast when Redis is down instead of waiting in an offline queue.
+  const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   redis.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
   const queue = new BullmqRunQueue(redis, config.QUEUE_PREFIX);
+  queue.queue.on('error', (error) => log.warn({ err: error }, 'queue error'));
   const routes = healthRoutes(
     {
       redis: async () => {
@@ -62,33 +80,43 @@ export async function startService(
   );
 
   let worker: Worker | undefined;
-  let workerConnection: Redis | undefined;
+  let workerRedis: Redis | undefined;
+  let recovery: NodeJS.Timeout | undefined;
   if (roles.worker) {
     const client = new webApi.WebClient(config.SLACK_BOT_TOKEN, {
       ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
       // A few quick retries here; longer outages are retried by the job's own backoff.
       retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5_000 },
     });
-    workerConnection = redisConnection(config.REDIS_URL);
-    workerConnection.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
-    worker = startRunWorker(
-      {
-        runs: database.runs,
-        notifier: new SlackRunNotifier(client, log),
-        tools: new ManifestToolRunner(),
-        clock,
-        log,
-      },
-      {
-        connection: workerConnection,
-        prefix: config.QUEUE_PREFIX,
-        concurrency: config.WORKER_CONCURRENCY,
-        onFinished: (workflow, status) => metrics.runsFinished.inc({ workflow, status }),
-      },
-    );
+    // BullMQ workers block on Redis; they need unlimited retries per request.
+    workerRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+    workerRedis.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
+    const deps = {
+      runs: database.runs,
+      notifier: new SlackRunNotifier(client, log),
+      tools: new ManifestToolRunner(),
+      clock,
+      log,
+    };
+    worker = startRunWorker(deps, {
+      connection: workerRedis,
+      prefix: config.QUEUE_PREFIX,
+      concurrency: config.WORKER_CONCURRENCY,
+      queue,
+      onFinished: (workflow, status) => metrics.runsFinished.inc({ workflow, status }),
+    });
     worker.on('error', (error) => log.error({ err: error }, 'worker error'));
+    const recover = () =>
+      recoverRuns(
+        { runs: database.runs, queue, clock, log },
+        config.RUN_RECOVERY_INTERVAL_MS,
+      ).catch((error) => log.warn({ err: error }, 'run recovery failed; it runs again later'));
+    void recover();
+    recovery = setInterval(recover, config.RUN_RECOVERY_INTERVAL_MS);
   }
 
+  // Work a Slack listener does after its ack; the drain waits for it before closing the stores.
+  const afterAck = new Set<Promise<unknown>>();
   let port: number;
   let stopHttp: () => Promise<void>;
   if (roles.http) {
@@ -99,6 +127,10 @@ export async function startService(
       clock,
       log,
       metrics,
+      track: (work) => {
+        afterAck.add(work);
+        void work.finally(() => afterAck.delete(work));
+      },
     });
     port = await slack.start();
     stopHttp = () => slack.stop();
@@ -111,27 +143,41 @@ export async function startService(
   }
   log.info({ port, roles }, 'countersign started');
 
+  let stopping: Promise<void> | undefined;
+  const stop = async (): Promise<void> => {
+    const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS;
+    const left = () => Math.max(0, deadline - Date.now());
+    log.info('stopping: no new requests or jobs');
+    clearInterval(recovery);
+    await stopHttp();
+    await within(left(), Promise.allSettled([...afterAck]));
+    if (worker) {
+      const closing = worker.close();
+      if (
+        (await within(
+          left(),
+          closing.then(() => true),
+        )) === undefined
+      ) {
+        // Out of time: abort the steps in progress (their commands are killed); the runs stay
+        // claimable, and the next worker resumes them.
+        log.warn('shutdown timeout reached; interrupting jobs in progress');
+        worker.cancelAllJobs('shutting down');
+        await within(5_000, closing);
+      }
+    }
+    await within(5_000, queue.close());
+    await Promise.all([closeRedis(redis), workerRedis && closeRedis(workerRedis)]);
+    await within(5_000, database.close());
+    log.info('stopped');
+  };
   return {
     port,
     metrics,
-    async stop() {
-      log.info('stopping: no new requests or jobs');
-      await stopHttp();
-      if (worker) {
-        const closing = worker.close();
-        const timedOut = await Promise.race([
-          closing.then(() => false),
-          new Promise<boolean>((resolve) =>
-            setTimeout(resolve, config.SHUTDOWN_TIMEOUT_MS, true).unref(),
-          ),
-        ]);
-        // Jobs still running are left to BullMQ's stalled-job check: another worker takes them over.
-        if (timedOut) await worker.close(true);
-      }
-      await queue.close();
-      await Promise.all([redis.quit(), workerConnection?.quit()]);
-      await database.close();
-      log.info('stopped');
+    // A second signal, or a second caller, waits for the same drain.
+    stop: () => {
+      stopping ??= stop();
+      return stopping;
     },
   };
 }

@@ -45,7 +45,7 @@ describe('the countersign command line', () => {
     const bad = collect(countersign(['validate', dir], {}));
     expect(await bad.exited).toBe(1);
     expect(bad.out.stdout).toContain(`${path.join(dir, 'broken.yaml')}  name  must be lowercase`);
-    expect(bad.out.stdout).toContain('0 valid workflow(s), 1 problem(s)');
+    expect(bad.out.stdout).toContain('0 valid workflow(s), 2 problem(s)');
   });
 
   it('runs `all`, serves a run, and drains on SIGTERM', async () => {

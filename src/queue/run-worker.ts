@@ -1,6 +1,7 @@
 import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type ExecuteRunDeps, executeRun } from '../runs/execute-run';
+import { LostClaimError, type RunQueue } from '../runs/ports';
 import { RunStatus } from '../runs/run';
 import { RUNS_QUEUE, type RunJob, runJobSchema } from './run-jobs';
 
@@ -8,43 +9,58 @@ export interface RunWorkerOptions {
   connection: Redis;
   prefix: string;
   concurrency: number;
+  /** Re-queues a run after its job failed for good, so its failure is recorded and announced. */
+  queue: RunQueue;
   onFinished?: (workflow: string, status: string) => void;
 }
 
-/** Gives up on a run whose job failed its last attempt, so it does not stay "running" forever. */
-async function giveUp(deps: ExecuteRunDeps, runId: string, error: Error, attempts: number) {
+/** Records a run whose job failed its last attempt as failed, and queues its announcement. */
+async function giveUp(deps: ExecuteRunDeps, queue: RunQueue, runId: string, reason: string) {
   const run = await deps.runs.transition(
     runId,
     [RunStatus.Queued, RunStatus.Running],
     RunStatus.Failed,
     deps.clock(),
-    { error: `gave up after ${attempts} attempts: ${error.message}` },
+    { error: `gave up: ${reason}` },
   );
-  if (run) {
-    await deps.notifier
-      .tellRequester(run, `Run \`${run.id}\` of *${run.workflow}* failed: ${error.message}`)
-      .catch((notifyError) =>
-        deps.log.warn({ err: notifyError, runId }, 'could not tell requester'),
-      );
-  }
+  if (run) await queue.requeueRun(runId);
 }
 
 export function startRunWorker(deps: ExecuteRunDeps, options: RunWorkerOptions): Worker<RunJob> {
-  return new Worker<RunJob>(
+  const worker = new Worker<RunJob>(
     RUNS_QUEUE,
-    async (job: Job<RunJob>) => {
+    async (job: Job<RunJob>, token?: string, signal?: AbortSignal) => {
       const { runId } = runJobSchema.parse(job.data);
       const log = deps.log.child({ runId, jobId: job.id, attempt: job.attemptsMade + 1 });
       try {
-        const run = await executeRun({ ...deps, log }, runId);
+        const run = await executeRun({ ...deps, log }, runId, {
+          owner: token ?? `${job.id}:${job.attemptsMade}`,
+          ...(signal ? { signal } : {}),
+        });
         if (run) options.onFinished?.(run.workflow, run.status);
       } catch (error) {
-        const attempts = job.opts.attempts ?? 1;
-        log.warn({ err: error }, 'run step failed');
-        if (job.attemptsMade + 1 >= attempts) await giveUp(deps, runId, error as Error, attempts);
+        if (error instanceof LostClaimError) {
+          log.warn({ err: error }, 'a newer attempt carries this run; stopping this one');
+          return;
+        }
+        log.warn({ err: error }, 'run attempt failed; the queue retries it');
         throw error;
       }
     },
     { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency },
   );
+  worker.on('failed', (job, error) => {
+    if (job === undefined) return;
+    void job
+      .getState()
+      .then(async (state) => {
+        if (state !== 'failed') return; // another attempt follows
+        const { runId } = runJobSchema.parse(job.data);
+        await giveUp(deps, options.queue, runId, error.message);
+      })
+      .catch((giveUpError) =>
+        deps.log.error({ err: giveUpError }, 'could not record a failed run'),
+      );
+  });
+  return worker;
 }

@@ -1,8 +1,11 @@
 import type { Logger } from 'pino';
 import { renderDeep } from '../workflows/template';
+import { canonicalJson } from './canonical-json';
 import {
   ChannelUnavailableError,
   type Clock,
+  LostClaimError,
+  RunInterruptedError,
   type RunNotifier,
   type RunRepository,
   type ToolRunner,
@@ -24,28 +27,36 @@ export interface ExecuteRunDeps {
   log: Logger;
 }
 
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
+export interface Attempt {
+  /** Identifies this attempt (the queue job's lock token); it claims the run. */
+  owner: string;
+  /** Aborted when the worker shuts down; the step in progress is left for the next attempt. */
+  signal?: AbortSignal;
 }
+
+const ACTIVE = [RunStatus.Queued, RunStatus.Running];
 
 /**
  * Carries a runbook run forward from wherever it stands. Called by a queue worker; safe to call
- * again after a crash at any point: finished steps are not repeated, and a step interrupted while
- * executing is repeated only if its tool is low risk, otherwise the run needs a human.
+ * again after a crash at any point: finished steps are not repeated, a step interrupted while
+ * executing is repeated only if its tool is low risk (otherwise the run needs a human), and a
+ * final outcome that did not reach Slack is announced.
+ * @throws LostClaimError when a newer attempt took the run over; RunInterruptedError on abort.
  */
-export async function executeRun(deps: ExecuteRunDeps, runId: string): Promise<RunRecord | null> {
+export async function executeRun(
+  deps: ExecuteRunDeps,
+  runId: string,
+  attempt: Attempt,
+): Promise<RunRecord | null> {
   const { runs, notifier, clock } = deps;
-  let run = await runs.get(runId);
-  if (run === null) {
+  const stored = await runs.get(runId);
+  if (stored === null) {
     deps.log.warn({ runId }, 'run to execute does not exist');
     return null;
   }
-  if (FINAL_RUN_STATUSES.includes(run.status)) return run;
+  if (FINAL_RUN_STATUSES.includes(stored.status)) return announce(deps, stored);
+  let run = await runs.claim(runId, attempt.owner);
+  if (run === null) return null;
 
   let thread = run.thread;
   if (thread === undefined) {
@@ -53,24 +64,26 @@ export async function executeRun(deps: ExecuteRunDeps, runId: string): Promise<R
       thread = await runs.setThreadOnce(run.id, await notifier.postRunStarted(run));
     } catch (error) {
       if (!(error instanceof ChannelUnavailableError)) throw error;
-      const failed = await runs.transition(run.id, [run.status], RunStatus.Failed, clock(), {
-        error: `could not post in the channel: ${error.message}`,
+      return finish(deps, run, attempt, RunStatus.Failed, {
+        error: `could not post in its channel (${error.message}). Invite me to the channel, or run it from one I am in.`,
       });
-      await notifier.tellRequester(
-        run,
-        `I could not post in <#${run.requester.channelId}> (${error.message}), so run \`${run.id}\` of *${run.workflow}* did not start. Invite me to the channel, or run it from one I am in.`,
-      );
-      return failed;
     }
+    run = { ...run, thread };
   }
   if (run.status === RunStatus.Queued) {
-    const running = await runs.transition(run.id, [RunStatus.Queued], RunStatus.Running, clock());
-    // Null: another actor moved it first (e.g. it was failed); act on what is stored.
-    run = running ?? (await runs.get(run.id));
-    if (run === null || FINAL_RUN_STATUSES.includes(run.status)) return run;
+    const running = await runs.transition(
+      run.id,
+      [RunStatus.Queued],
+      RunStatus.Running,
+      clock(),
+      {},
+      attempt.owner,
+    );
+    if (running === null) throw new LostClaimError(`run ${run.id} was taken over`);
+    run = running;
   }
   if (run.manifest.steps === undefined) {
-    return finish(deps, run, thread, RunStatus.Failed, {
+    return finish(deps, run, attempt, RunStatus.Failed, {
       error: 'agent workflows are not supported by this version yet',
     });
   }
@@ -85,7 +98,7 @@ export async function executeRun(deps: ExecuteRunDeps, runId: string): Promise<R
       continue;
     }
     if (previous?.status === StepStatus.Failed) {
-      return finish(deps, run, thread, RunStatus.Failed, {
+      return finish(deps, run, attempt, RunStatus.Failed, {
         error: previous.error ?? 'step failed',
       });
     }
@@ -98,7 +111,7 @@ export async function executeRun(deps: ExecuteRunDeps, runId: string): Promise<R
       'risk' in tool &&
       tool.risk !== 'low'
     ) {
-      return finish(deps, run, thread, RunStatus.NeedsAttention, {
+      return finish(deps, run, attempt, RunStatus.NeedsAttention, {
         error: `step ${index + 1} (${spec.tool}) was interrupted while executing; it is not repeated automatically`,
       });
     }
@@ -107,7 +120,7 @@ export async function executeRun(deps: ExecuteRunDeps, runId: string): Promise<R
     try {
       args = renderDeep(spec.with, { inputs: templateInputs(run) }) as Record<string, unknown>;
     } catch (error) {
-      return finish(deps, run, thread, RunStatus.Failed, {
+      return finish(deps, run, attempt, RunStatus.Failed, {
         error: `step ${index + 1} (${spec.tool}): ${(error as Error).message}`,
       });
     }
@@ -118,43 +131,55 @@ export async function executeRun(deps: ExecuteRunDeps, runId: string): Promise<R
       status: StepStatus.Executing,
       startedAt: clock(),
     };
-    await runs.saveStep(run.id, started);
-    const outcome = await deps.tools.run(run, spec.tool, args);
+    // Recorded before the tool starts: after a crash, the next attempt knows it may have run.
+    await runs.saveStep(run.id, started, attempt.owner);
+    const outcome = await deps.tools.run(run, spec.tool, args, attempt.signal);
+    if (outcome.aborted)
+      throw new RunInterruptedError(`step ${index + 1} (${spec.tool}) was interrupted`);
     const done: StepRecord = {
       ...started,
       status: outcome.ok ? StepStatus.Succeeded : StepStatus.Failed,
       ...(outcome.ok ? { output: outcome.output } : { error: outcome.output }),
       finishedAt: clock(),
     };
-    await runs.saveStep(run.id, done);
+    await runs.saveStep(run.id, done, attempt.owner);
     run = { ...run, steps: [...run.steps.filter((step) => step.index !== index), done] };
     await notifier.postStepOutcome(run, thread, done);
     if (!outcome.ok) {
-      return finish(deps, run, thread, RunStatus.Failed, {
+      return finish(deps, run, attempt, RunStatus.Failed, {
         error: `step ${index + 1} (${spec.tool}) failed: ${outcome.output}`,
       });
     }
     lastOutput = outcome.output;
   }
-  return finish(deps, run, thread, RunStatus.Succeeded, { result: lastOutput });
+  return finish(deps, run, attempt, RunStatus.Succeeded, { result: lastOutput });
 }
 
 async function finish(
   deps: ExecuteRunDeps,
   run: RunRecord,
-  thread: { channel: string; ts: string },
+  attempt: Attempt,
   status: RunStatus,
   fields: { result?: string; error?: string },
 ): Promise<RunRecord> {
-  const finished =
-    (await deps.runs.transition(
-      run.id,
-      [RunStatus.Queued, RunStatus.Running],
-      status,
-      deps.clock(),
-      fields,
-    )) ?? (await deps.runs.get(run.id));
-  const final = finished ?? { ...run, status, ...fields };
-  await deps.notifier.postRunFinished(final, thread);
-  return final;
+  const finished = await deps.runs.transition(
+    run.id,
+    ACTIVE,
+    status,
+    deps.clock(),
+    fields,
+    attempt.owner,
+  );
+  if (finished === null)
+    throw new LostClaimError(`run ${run.id} was taken over before it finished`);
+  return announce(deps, finished);
+}
+
+/** Tells Slack how the run ended, once: a retry after a failed post tries again. */
+export async function announce(deps: ExecuteRunDeps, run: RunRecord): Promise<RunRecord> {
+  if (run.announcedAt !== undefined) return run;
+  await deps.notifier.postRunFinished(run);
+  const at = deps.clock();
+  await deps.runs.markAnnounced(run.id, at);
+  return { ...run, announcedAt: at };
 }

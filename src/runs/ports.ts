@@ -5,41 +5,64 @@ export interface RunRepository {
   /** Creates the run unless one with the same requestKey exists; returns the stored one either way. */
   createOnce(run: NewRun, at: Date): Promise<{ run: RunRecord; created: boolean }>;
   get(id: string): Promise<RunRecord | null>;
-  /** Moves the run to `to` only if its status is one of `from`; null if it was not. */
+  /** Makes `owner` the run's carrier (a newer attempt takes over from a dead one). */
+  claim(id: string, owner: string): Promise<RunRecord | null>;
+  /**
+   * Moves the run to `to` only if its status is one of `from` (and, given `owner`, only if that
+   * attempt still carries it); null if it was not.
+   */
   transition(
     id: string,
     from: readonly RunStatus[],
     to: RunStatus,
     at: Date,
     fields?: { detail?: string; result?: string; error?: string },
+    owner?: string,
   ): Promise<RunRecord | null>;
   /** Records the thread once; returns the thread that is stored (an earlier one wins). */
   setThreadOnce(id: string, thread: ThreadRef): Promise<ThreadRef>;
-  /** Inserts or replaces the step with the same index. */
-  saveStep(id: string, step: StepRecord): Promise<void>;
+  /** Inserts or replaces the step with the same index. @throws LostClaimError if `owner` no longer carries the run. */
+  saveStep(id: string, step: StepRecord, owner: string): Promise<void>;
+  markAnnounced(id: string, at: Date): Promise<void>;
+  /** Runs in one of `statuses` not updated since `before`, oldest first. */
+  findStale(statuses: readonly RunStatus[], before: Date, limit: number): Promise<RunRecord[]>;
+  /** Final runs whose outcome has not reached Slack, finished before `before`. */
+  findUnannounced(before: Date, limit: number): Promise<RunRecord[]>;
 }
+
+/** Where the run's job stands in the queue. */
+export type RunJobState = 'pending' | 'completed' | 'failed' | 'missing';
 
 export interface RunQueue {
   /** Idempotent: asking twice for the same run queues one job. */
   enqueueRun(runId: string): Promise<void>;
+  runJobState(runId: string): Promise<RunJobState>;
+  /** Replaces a finished or failed job of the run by a fresh one (for recovery). */
+  requeueRun(runId: string): Promise<void>;
 }
 
 /** What the requester sees in Slack. */
 export interface RunNotifier {
   postRunStarted(run: RunRecord): Promise<ThreadRef>;
   postStepOutcome(run: RunRecord, thread: ThreadRef, step: StepRecord): Promise<void>;
-  postRunFinished(run: RunRecord, thread: ThreadRef): Promise<void>;
-  /** Tells the requester privately, through the command's response_url, when the channel fails. */
-  tellRequester(run: RunRecord, text: string): Promise<void>;
+  /** In the thread and the headline when there is one; privately to the requester otherwise. */
+  postRunFinished(run: RunRecord): Promise<void>;
 }
 
 export interface ToolOutcome {
   ok: boolean;
   output: string;
+  /** Stopped by the abort signal (shutdown): the outcome is unknown, not a failure. */
+  aborted?: boolean;
 }
 
 export interface ToolRunner {
-  run(run: RunRecord, toolName: string, args: Record<string, unknown>): Promise<ToolOutcome>;
+  run(
+    run: RunRecord,
+    toolName: string,
+    args: Record<string, unknown>,
+    signal?: AbortSignal,
+  ): Promise<ToolOutcome>;
 }
 
 export type Clock = () => Date;
@@ -47,4 +70,14 @@ export type Clock = () => Date;
 /** The run's channel refuses the bot (not a member, archived, gone): retrying will not help. */
 export class ChannelUnavailableError extends Error {
   override readonly name = 'ChannelUnavailableError';
+}
+
+/** Another attempt took the run over; this one must stop without writing. */
+export class LostClaimError extends Error {
+  override readonly name = 'LostClaimError';
+}
+
+/** The attempt was stopped (shutdown) in the middle of a step; a later attempt resumes it. */
+export class RunInterruptedError extends Error {
+  override readonly name = 'RunInterruptedError';
 }

@@ -70,6 +70,10 @@ export interface RunRecord {
   history: StatusChange[];
   steps: StepRecord[];
   thread?: ThreadRef;
+  /** The worker attempt that carries the run now; writes from an older attempt are refused. */
+  owner?: string;
+  /** When the final outcome reached Slack; a final run without it is still owed its announcement. */
+  announcedAt?: Date;
   result?: string;
   error?: string;
   createdAt: Date;

@@ -63,15 +63,40 @@ export interface StartRunDeps {
   clock: Clock;
 }
 
+/** The run was recorded but could not be queued; it is recorded as failed so nothing waits on it. */
+export class EnqueueFailedError extends Error {
+  override readonly name = 'EnqueueFailedError';
+  constructor(
+    readonly run: RunRecord,
+    options: { cause: unknown },
+  ) {
+    super(
+      `could not queue run ${run.id}: ${(options.cause as Error)?.message ?? options.cause}`,
+      options,
+    );
+  }
+}
+
 /**
  * Records the run and queues it. Safe to repeat for the same request: a redelivery finds the
- * stored run and re-queues it, which is a no-op unless the first attempt died before queueing.
+ * stored run and re-queues it only if it is still waiting to start.
+ * @throws EnqueueFailedError when the queue is unavailable (the run is then recorded as failed)
  */
 export async function startRun(
   deps: StartRunDeps,
   run: NewRun,
 ): Promise<{ run: RunRecord; created: boolean }> {
   const stored = await deps.runs.createOnce(run, deps.clock());
-  if (stored.run.status === RunStatus.Queued) await deps.queue.enqueueRun(stored.run.id);
+  if (stored.run.status !== RunStatus.Queued) return stored;
+  try {
+    await deps.queue.enqueueRun(stored.run.id);
+  } catch (cause) {
+    const failed = await deps.runs
+      .transition(stored.run.id, [RunStatus.Queued], RunStatus.Failed, deps.clock(), {
+        error: `could not be queued: ${(cause as Error).message}`,
+      })
+      .catch(() => null);
+    throw new EnqueueFailedError(failed ?? stored.run, { cause });
+  }
   return stored;
 }

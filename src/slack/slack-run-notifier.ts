@@ -2,7 +2,12 @@ import { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { ChannelUnavailableError, type RunNotifier } from '../runs/ports';
 import type { RunRecord, StepRecord, ThreadRef } from '../runs/run';
-import { runFinishedMessage, runHeadline, stepOutcomeMessage } from './blocks/run-messages';
+import {
+  privateOutcome,
+  runFinishedMessage,
+  runHeadline,
+  stepOutcomeMessage,
+} from './blocks/run-messages';
 
 // Slack errors that mean the bot cannot use the channel at all; retrying changes nothing.
 const CHANNEL_REFUSALS = new Set([
@@ -49,16 +54,24 @@ export class SlackRunNotifier implements RunNotifier {
     });
   }
 
-  async postRunFinished(run: RunRecord, thread: ThreadRef): Promise<void> {
+  async postRunFinished(run: RunRecord): Promise<void> {
+    const thread = run.thread;
+    if (thread === undefined) {
+      // The started message was never posted (e.g. the bot is not in the channel).
+      await this.tellRequester(run, privateOutcome(run));
+      return;
+    }
+    // Headline first: updating it again on a retry is harmless, a second thread reply is not.
+    await this.client.chat.update({ channel: thread.channel, ts: thread.ts, ...runHeadline(run) });
     await this.client.chat.postMessage({
       channel: thread.channel,
       thread_ts: thread.ts,
       ...runFinishedMessage(run),
     });
-    await this.client.chat.update({ channel: thread.channel, ts: thread.ts, ...runHeadline(run) });
   }
 
-  async tellRequester(run: RunRecord, text: string): Promise<void> {
+  /** Through the command's response_url: private to the requester, needs no channel membership. */
+  private async tellRequester(run: RunRecord, text: string): Promise<void> {
     if (!run.responseUrl) {
       this.log.warn({ runId: run.id }, 'no response_url to reach the requester');
       return;
@@ -70,6 +83,9 @@ export class SlackRunNotifier implements RunNotifier {
       body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text }),
       signal: AbortSignal.timeout(10_000),
     });
-    if (!response.ok) throw new Error(`response_url answered HTTP ${response.status}`);
+    if (!response.ok) {
+      // Expired or used up: nothing else can reach the requester, and retrying will not help.
+      this.log.warn({ runId: run.id, status: response.status }, 'response_url refused the outcome');
+    }
   }
 }

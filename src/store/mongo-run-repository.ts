@@ -1,6 +1,13 @@
 import type { Model } from 'mongoose';
-import type { RunRepository } from '../runs/ports';
-import type { NewRun, RunRecord, RunStatus, StepRecord, ThreadRef } from '../runs/run';
+import { LostClaimError, type RunRepository } from '../runs/ports';
+import {
+  FINAL_RUN_STATUSES,
+  type NewRun,
+  type RunRecord,
+  type RunStatus,
+  type StepRecord,
+  type ThreadRef,
+} from '../runs/run';
 import { RUN_SCHEMA_VERSION, type RunDocument } from './run-model';
 
 const DUPLICATE_KEY = 11000;
@@ -22,6 +29,8 @@ function toRecord(doc: RunDocument): RunRecord {
     history: doc.history ?? [],
     steps,
     ...(doc.thread?.ts ? { thread: { channel: doc.thread.channel, ts: doc.thread.ts } } : {}),
+    ...(doc.owner ? { owner: doc.owner } : {}),
+    ...(doc.announcedAt ? { announcedAt: doc.announcedAt } : {}),
     ...(doc.result !== undefined && doc.result !== null ? { result: doc.result } : {}),
     ...(doc.error !== undefined && doc.error !== null ? { error: doc.error } : {}),
     createdAt: doc.createdAt,
@@ -58,17 +67,25 @@ export class MongoRunRepository implements RunRepository {
     return doc === null ? null : toRecord(doc);
   }
 
+  async claim(id: string, owner: string): Promise<RunRecord | null> {
+    const doc = await this.model
+      .findOneAndUpdate({ _id: id }, { $set: { owner } }, { returnDocument: 'after' })
+      .lean();
+    return doc === null ? null : toRecord(doc);
+  }
+
   async transition(
     id: string,
     from: readonly RunStatus[],
     to: RunStatus,
     at: Date,
     fields: { detail?: string; result?: string; error?: string } = {},
+    owner?: string,
   ): Promise<RunRecord | null> {
     const { detail, ...outcome } = fields;
     const doc = await this.model
       .findOneAndUpdate(
-        { _id: id, status: { $in: from } },
+        { _id: id, status: { $in: from }, ...(owner === undefined ? {} : { owner }) },
         {
           $set: { status: to, ...outcome },
           $push: { history: { status: to, at, ...(detail ? { detail } : {}) } },
@@ -92,7 +109,42 @@ export class MongoRunRepository implements RunRepository {
     return { channel: stored.thread.channel, ts: stored.thread.ts };
   }
 
-  async saveStep(id: string, step: StepRecord): Promise<void> {
-    await this.model.updateOne({ _id: id }, { $set: { [`steps.s${step.index}`]: step } });
+  async saveStep(id: string, step: StepRecord, owner: string): Promise<void> {
+    const result = await this.model.updateOne(
+      { _id: id, owner },
+      { $set: { [`steps.s${step.index}`]: step } },
+    );
+    if (result.matchedCount === 0)
+      throw new LostClaimError(`run ${id} is carried by another attempt`);
+  }
+
+  async markAnnounced(id: string, at: Date): Promise<void> {
+    await this.model.updateOne({ _id: id }, { $set: { announcedAt: at } });
+  }
+
+  async findStale(
+    statuses: readonly RunStatus[],
+    before: Date,
+    limit: number,
+  ): Promise<RunRecord[]> {
+    const docs = await this.model
+      .find({ status: { $in: statuses }, updatedAt: { $lt: before } })
+      .sort({ updatedAt: 1 })
+      .limit(limit)
+      .lean();
+    return docs.map(toRecord);
+  }
+
+  async findUnannounced(before: Date, limit: number): Promise<RunRecord[]> {
+    const docs = await this.model
+      .find({
+        status: { $in: FINAL_RUN_STATUSES },
+        announcedAt: { $exists: false },
+        updatedAt: { $lt: before },
+      })
+      .sort({ updatedAt: 1 })
+      .limit(limit)
+      .lean();
+    return docs.map(toRecord);
   }
 }

@@ -29,6 +29,8 @@ const runSchema = new Schema(
     // Keyed `s<index>`, so saving a step is one `$set` whether it is new or not.
     steps: { type: Schema.Types.Mixed, default: {} },
     thread: { type: { channel: String, ts: String }, _id: false, default: undefined },
+    owner: String,
+    announcedAt: Date,
     result: String,
     error: String,
   },
@@ -36,7 +38,7 @@ const runSchema = new Schema(
 );
 
 runSchema.index({ requestKey: 1 }, { unique: true });
-runSchema.index({ status: 1, updatedAt: -1 });
+runSchema.index({ status: 1, updatedAt: 1 });
 runSchema.index({ 'requester.userId': 1, createdAt: -1 });
 runSchema.index({ workflow: 1, createdAt: -1 });
 

@@ -5,7 +5,12 @@ import { runCommand } from './run-command';
 
 /** Executes a run's tools as its manifest defines them. */
 export class ManifestToolRunner implements ToolRunner {
-  async run(run: RunRecord, toolName: string, args: Record<string, unknown>): Promise<ToolOutcome> {
+  async run(
+    run: RunRecord,
+    toolName: string,
+    args: Record<string, unknown>,
+    signal?: AbortSignal,
+  ): Promise<ToolOutcome> {
     const tool = run.manifest.tools.find(
       (candidate) => 'name' in candidate && candidate.name === toolName,
     );
@@ -27,7 +32,12 @@ export class ManifestToolRunner implements ToolRunner {
       env,
       ...(tool.command.cwd ? { cwd: tool.command.cwd } : {}),
       timeoutMs: tool.command.timeout,
+      ...(signal ? { signal } : {}),
     });
+    if (result.aborted) return { ok: false, aborted: true, output: result.output };
+    if (result.spawnError !== undefined) {
+      return { ok: false, output: `could not start ${tool.command.argv[0]}: ${result.spawnError}` };
+    }
     if (result.timedOut) {
       return {
         ok: false,

@@ -66,7 +66,10 @@ describe('/countersign run, end to end through Bolt, BullMQ and MongoDB', () => 
     const ts = started.response.body as { ts: string };
     expect(run.thread).toEqual({ channel: 'C0GENERAL', ts: ts.ts });
     const threadReplies = () => h.slack.messages('C0GENERAL').filter((m) => m.thread_ts === ts.ts);
-    await h.slack.waitForCall('chat.update', (call) => call.args.ts === ts.ts);
+    await h.slack.waitForCall(
+      'chat.postMessage',
+      (call) => call.args.thread_ts === ts.ts && String(call.args.text).startsWith('Run '),
+    );
     const replies = threadReplies().map((m) => JSON.stringify(m.blocks));
     expect(replies[0]).toContain('Hello, Ada!');
     expect(replies[1]).toContain('succeeded');

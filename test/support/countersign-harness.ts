@@ -18,6 +18,7 @@ export interface Harness {
   /** The test's own database, to inspect what the service stored. */
   db: Connection;
   queuePrefix: string;
+  mongoUri: string;
   /** Every JSON log line the service wrote. */
   logs: Record<string, unknown>[];
   slash(
@@ -31,13 +32,16 @@ export interface HarnessOptions {
   roles?: ServiceRoles;
   workflowsDir?: string;
   env?: Record<string, string>;
+  /** Share another harness's stores and fake Slack (a second process of the same deployment). */
+  share?: Pick<Harness, 'slack' | 'mongoUri' | 'queuePrefix'>;
 }
 
 /** The real service (Bolt receiver, BullMQ worker, mongoose) against the fake Slack and real stores. */
 export async function startHarness(name: string, options: HarnessOptions = {}): Promise<Harness> {
-  const slack = await startFakeSlackApi();
-  const mongoUri = testMongoUri(uniqueName(name));
-  const queuePrefix = uniqueName(name);
+  const shared = options.share;
+  const slack = shared?.slack ?? (await startFakeSlackApi());
+  const mongoUri = shared?.mongoUri ?? testMongoUri(uniqueName(name));
+  const queuePrefix = shared?.queuePrefix ?? uniqueName(name);
   const config = loadConfig({
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_BOT_TOKEN: 'xoxb-test-token',
@@ -73,6 +77,7 @@ export async function startHarness(name: string, options: HarnessOptions = {}): 
     baseUrl,
     db,
     queuePrefix,
+    mongoUri,
     logs,
     slash(command, signed) {
       responses += 1;
@@ -85,9 +90,10 @@ export async function startHarness(name: string, options: HarnessOptions = {}): 
     },
     async stop() {
       await service.stop();
-      await db.dropDatabase().catch(() => undefined);
+      // What is shared belongs to the harness that created it.
+      if (!shared) await db.dropDatabase().catch(() => undefined);
       await db.close();
-      await slack.close();
+      if (!shared) await slack.close();
     },
   };
 }

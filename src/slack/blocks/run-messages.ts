@@ -76,3 +76,10 @@ export function runFinishedMessage(run: RunRecord): SlackMessage {
     ],
   };
 }
+
+/** The outcome told privately when there is no thread to post it in. */
+export function privateOutcome(run: RunRecord): string {
+  const detail = run.status === RunStatus.Succeeded ? run.result : run.error;
+  const outcome = `Run \`${run.id}\` of *${run.workflow}* ${STATUS_LABEL[run.status]}`;
+  return detail ? `${outcome}: ${escapeMrkdwn(fitText(detail, 2000))}` : outcome;
+}

@@ -11,4 +11,6 @@ export interface CommandDeps {
   clock: Clock;
   log: Logger;
   metrics: Metrics;
+  /** Registers work done after the ack, so a shutdown waits for it. */
+  track: (work: Promise<unknown>) => void;
 }

@@ -1,6 +1,11 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { RunStatus } from '../../../runs/run';
-import { type PreparedRun, prepareRun, startRun } from '../../../runs/start-run';
+import type { NewRun } from '../../../runs/run';
+import {
+  EnqueueFailedError,
+  type PreparedRun,
+  prepareRun,
+  startRun,
+} from '../../../runs/start-run';
 import { escapeMrkdwn, fitText } from '../../blocks/mrkdwn';
 import type { CommandDeps } from './deps';
 
@@ -18,7 +23,7 @@ function refusal(prepared: Exclude<PreparedRun, { ok: true }>): string {
 
 /** `/countersign run <workflow> [name=value …]`: checks in memory, acks, then records and queues. */
 export async function runWorkflow(deps: CommandDeps, args: Args, words: string[]): Promise<void> {
-  const { command, ack, respond } = args;
+  const { command, ack } = args;
   const [workflow, ...inputWords] = words;
   if (workflow === undefined) {
     await ack({
@@ -40,22 +45,22 @@ export async function runWorkflow(deps: CommandDeps, args: Args, words: string[]
   }
   await ack();
 
-  const log = deps.log.child({ runId: prepared.run.id, workflow: prepared.run.workflow });
+  deps.track(record(deps, args, prepared.run));
+}
+
+async function record(deps: CommandDeps, { respond }: Args, newRun: NewRun): Promise<void> {
+  const log = deps.log.child({ runId: newRun.id, workflow: newRun.workflow });
   try {
-    const { run, created } = await startRun(deps, prepared.run);
+    const { run, created } = await startRun(deps, newRun);
     if (created) deps.metrics.runsStarted.inc({ workflow: run.workflow });
     else log.info({ storedRunId: run.id }, 'repeated delivery of a run request; no second run');
   } catch (error) {
     log.error({ err: error }, 'could not start run');
-    // Recorded but not queued: mark it failed, so it does not sit in `queued` forever.
-    const stored = await deps.runs
-      .transition(prepared.run.id, [RunStatus.Queued], RunStatus.Failed, deps.clock(), {
-        error: `could not be queued: ${(error as Error).message}`,
-      })
-      .catch(() => null);
+    const recorded =
+      error instanceof EnqueueFailedError ? ` (run \`${error.run.id}\` is recorded as failed)` : '';
     await respond({
       response_type: 'ephemeral',
-      text: `Countersign could not start *${prepared.run.workflow}*${stored ? ` (run \`${stored.id}\` is recorded as failed)` : ''}: its database or queue is unavailable. Nothing ran; please try again shortly.`,
-    });
+      text: `Countersign could not start *${newRun.workflow}*${recorded}: its database or queue is unavailable. Nothing ran; please try again shortly.`,
+    }).catch((respondError) => log.warn({ err: respondError }, 'could not tell the requester'));
   }
 }

@@ -1,0 +1,131 @@
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Collection } from 'mongoose';
+import { RUNS_QUEUE } from '../../src/queue/run-jobs';
+import { type Harness, type HarnessOptions, startHarness } from '../support/countersign-harness';
+import { eventually } from '../support/eventually';
+
+const fixtures = path.join(__dirname, '../fixtures/workflows');
+const fast = { RUN_RECOVERY_INTERVAL_MS: '1000', SHUTDOWN_TIMEOUT_MS: '500' };
+
+describe('runs survive crashes, shutdowns and Slack failures', () => {
+  const harnesses: Harness[] = [];
+  const start = async (name: string, options: HarnessOptions = {}) => {
+    const h = await startHarness(name, { workflowsDir: fixtures, env: fast, ...options });
+    harnesses.push(h);
+    return h;
+  };
+  afterEach(async () => {
+    // Shared-store harnesses first, their owner last.
+    for (const h of harnesses.reverse()) await h.stop().catch(() => undefined);
+    harnesses.length = 0;
+  });
+
+  const runsOf = (h: Harness): Collection => h.db.collection('runs');
+  const runIdFrom = async (h: Harness) => {
+    const run = await eventually(
+      'a recorded run',
+      async () => (await runsOf(h).findOne({})) ?? undefined,
+    );
+    return String(run._id);
+  };
+  const finalRun = (h: Harness, id: string) =>
+    eventually(
+      `run ${id} to end`,
+      async () => {
+        const run = await runsOf(h).findOne({ _id: id as never });
+        return run &&
+          ['succeeded', 'failed', 'needs_attention'].includes(run.status) &&
+          run.announcedAt
+          ? run
+          : undefined;
+      },
+      20_000,
+    );
+
+  it('a run recorded but never queued (crash after the ack) is picked up by the next worker', async () => {
+    const front = await start('stranded', { roles: { http: true, worker: false } });
+    await front.slash({ text: 'run quick' });
+    const id = await runIdFrom(front);
+    const connection = new Redis(process.env.REDIS_URL as string, { maxRetriesPerRequest: null });
+    const queue = new Queue(RUNS_QUEUE, { connection, prefix: front.queuePrefix });
+    try {
+      await eventually('the job', async () => ((await queue.getJob(id)) ? true : undefined));
+      await queue.remove(id);
+    } finally {
+      await queue.close();
+      await connection.quit();
+    }
+
+    const worker = await start('stranded', { roles: { http: false, worker: true }, share: front });
+    const run = await finalRun(front, id);
+    expect(run.status).toBe('succeeded');
+    expect(run.steps.s0.output).toBe('done');
+    expect(worker.logs.some((line) => line.msg === 'recovering stranded run')).toBe(true);
+  });
+
+  it('a shutdown interrupts a long low-risk step, and another worker repeats it', async () => {
+    const marker = path.join(await mkdtemp(path.join(os.tmpdir(), 'cs-marker-')), 'started');
+    const first = await start('interrupt_low');
+    await first.slash({ text: `run interruptible marker=${marker}` });
+    const id = await runIdFrom(first);
+    await eventually('the step to be executing', async () => {
+      const run = await runsOf(first).findOne({ _id: id as never });
+      return run?.steps?.s0?.status === 'executing' ? true : undefined;
+    });
+
+    const stopping = Date.now();
+    await first.service.stop();
+    // The step sleeps 30 s: a drain that waited for it would take that long.
+    expect(Date.now() - stopping).toBeLessThan(15_000);
+    const interrupted = await runsOf(first).findOne({ _id: id as never });
+    expect(interrupted?.status).toBe('running');
+    expect(interrupted?.steps.s0.status).toBe('executing');
+
+    const second = await start('interrupt_low', { share: first });
+    const run = await finalRun(second, id);
+    expect(run.status).toBe('succeeded');
+    expect(run.steps.s0.output).toBe('resumed');
+  });
+
+  it('a high-risk step interrupted mid-way is not repeated: the run needs attention', async () => {
+    const marker = path.join(await mkdtemp(path.join(os.tmpdir(), 'cs-marker-')), 'started');
+    const first = await start('interrupt_high');
+    await first.slash({ text: `run interruptible-high marker=${marker}` });
+    const id = await runIdFrom(first);
+    await eventually('the step to be executing', async () => {
+      const run = await runsOf(first).findOne({ _id: id as never });
+      return run?.steps?.s0?.status === 'executing' ? true : undefined;
+    });
+    await first.service.stop();
+
+    const second = await start('interrupt_high', { share: first });
+    const run = await finalRun(second, id);
+    expect(run.status).toBe('needs_attention');
+    expect(run.error).toContain(
+      'was interrupted while executing; it is not repeated automatically',
+    );
+    expect(run.steps.s0.status).toBe('executing');
+    const headline = first.slack.message(run.thread.channel, run.thread.ts);
+    expect(JSON.stringify(headline?.blocks)).toContain('needs attention');
+  });
+
+  it('an outcome Slack refused to show is shown on the next attempt, once', async () => {
+    const h = await start('announce');
+    h.slack.failNext('chat.update', { error: 'internal_error' });
+    await h.slash({ text: 'run quick' });
+    const id = await runIdFrom(h);
+    const run = await finalRun(h, id);
+    expect(run.status).toBe('succeeded');
+    expect(h.slack.callsTo('chat.update').map((call) => call.response.status)).toHaveLength(2);
+    const headline = h.slack.message(run.thread.channel, run.thread.ts);
+    expect(JSON.stringify(headline?.blocks)).toContain('succeeded');
+    const finished = h.slack
+      .messages(run.thread.channel)
+      .filter((m) => m.thread_ts === run.thread.ts && m.text.startsWith(`Run ${id}`));
+    expect(finished).toHaveLength(1);
+  });
+});
