@@ -128,4 +128,21 @@ describe('runs survive crashes, shutdowns and Slack failures', () => {
       .filter((m) => m.thread_ts === run.thread.ts && m.text.startsWith(`Run ${id}`));
     expect(finished).toHaveLength(1);
   });
+
+  it('long, unicode, markup-heavy output is cut to fit Slack, never rejected', async () => {
+    const h = await start('loud');
+    await h.slash({ text: 'run loud' });
+    const id = await runIdFrom(h);
+    const run = await finalRun(h, id);
+    expect(run.status).toBe('succeeded');
+    expect(run.steps.s0.output.length).toBeGreaterThan(50_000);
+    const chatCalls = h.slack.calls.filter((call) => call.method.startsWith('chat.'));
+    expect(chatCalls.map((call) => (call.response.body as { ok: boolean }).ok)).not.toContain(
+      false,
+    );
+    const reply = h.slack
+      .messages(run.thread.channel)
+      .find((m) => m.thread_ts === run.thread.ts && m.text.includes('shout'));
+    expect(JSON.stringify(reply?.blocks)).toContain('…(cut)');
+  });
 });
