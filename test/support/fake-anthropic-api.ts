@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type Anthropic from '@anthropic-ai/sdk';
-import { closeServer, listenOnLoopback } from './loopback-server';
+import { closeServer, isRecord, listenOnLoopback, readBody } from './loopback-server';
 
 /** A tool call the scripted model makes. */
 export interface ScriptedToolUse {
@@ -463,14 +463,4 @@ function lowerCaseHeaders(req: IncomingMessage): Record<string, string> {
 /** 22 characters of base62-looking randomness, as in `msg_01...` / `toolu_01...` ids. */
 function randomId(): string {
   return randomBytes(24).toString('base64').replace(/[+/=]/g, '').slice(0, 22);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }

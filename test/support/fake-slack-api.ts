@@ -19,7 +19,7 @@ import {
   validateMessageBlocks,
   validateView,
 } from './block-kit-limits';
-import { closeServer, listenOnLoopback } from './loopback-server';
+import { closeServer, isRecord, listenOnLoopback, readBody } from './loopback-server';
 
 /** The workspace every fake answers for. */
 export const FAKE_SLACK_TEAM = {
@@ -816,16 +816,6 @@ function describeCall(call: SlackCall): string {
 function stringArg(value: unknown): string | undefined {
   if (typeof value === 'number') return String(value);
   return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function sleep(ms: number): Promise<void> {
