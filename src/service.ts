@@ -2,7 +2,7 @@ import { webApi } from '@slack/bolt';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Config } from './config';
-import { healthRoutes, serveRoutes } from './observability/health-routes';
+import { closeServer, healthRoutes, listen, serveRoutes } from './observability/health-routes';
 import type { Logger } from './observability/logger';
 import { createMetrics, type Metrics } from './observability/metrics';
 import { BullmqRunQueue } from './queue/bullmq-run-queue';
@@ -136,10 +136,8 @@ export async function startService(
     stopHttp = () => slack.stop();
   } else {
     const server = serveRoutes(routes);
-    await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
-    const address = server.address();
-    port = typeof address === 'object' && address !== null ? address.port : config.PORT;
-    stopHttp = () => new Promise((resolve) => server.close(() => resolve()));
+    port = await listen(server, config.PORT, config.HOST);
+    stopHttp = () => closeServer(server);
   }
   log.info({ port, roles }, 'countersign started');
 

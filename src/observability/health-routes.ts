@@ -80,3 +80,27 @@ export function serveRoutes(routes: Route[]): Server {
     else sendJson(res, 404, { error: 'not found' });
   });
 }
+
+/** Listens on `port`/`host` (0: any free port); resolves with the bound port. */
+export async function listen(server: Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return boundPort(server, port);
+}
+
+/** The port a listening server is bound to. */
+export function boundPort(server: Server, fallback: number): number {
+  const address = server.address();
+  return typeof address === 'object' && address !== null ? address.port : fallback;
+}
+
+/** Closes the server, dropping idle keep-alive connections so the close does not wait on them. */
+export function closeServer(server: Server): Promise<void> {
+  server.closeIdleConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}

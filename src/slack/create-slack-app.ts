@@ -1,6 +1,13 @@
+import type { Server } from 'node:http';
 import { App, HTTPReceiver, type Receiver, SocketModeReceiver } from '@slack/bolt';
 import type { Config } from '../config';
-import type { Route } from '../observability/health-routes';
+import {
+  boundPort,
+  closeServer,
+  listen,
+  type Route,
+  serveRoutes,
+} from '../observability/health-routes';
 import { boltLogger, type Logger } from '../observability/logger';
 import { registerListeners } from './listeners';
 import type { CommandDeps } from './listeners/commands/deps';
@@ -24,13 +31,15 @@ export function createSlackApp(
 ): SlackApp {
   const logger = boltLogger(log);
   const socketMode = config.SLACK_APP_TOKEN !== undefined;
+  const clientOptions = config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : undefined;
   let httpReceiver: HTTPReceiver | undefined;
   let receiver: Receiver;
   if (config.SLACK_APP_TOKEN !== undefined) {
     receiver = new SocketModeReceiver({
       appToken: config.SLACK_APP_TOKEN,
-      customRoutes: routes,
-      installerOptions: { port: config.PORT },
+      // apps.connections.open goes through the receiver's own WebClient, not App's clientOptions.
+      // No customRoutes: the receiver would listen on PORT without HOST and never report the port.
+      installerOptions: clientOptions ? { clientOptions } : {},
       logger,
     });
   } else {
@@ -48,24 +57,30 @@ export function createSlackApp(
     receiver,
     token: config.SLACK_BOT_TOKEN,
     logger,
-    ...(config.SLACK_API_URL ? { clientOptions: { slackApiUrl: config.SLACK_API_URL } } : {}),
+    ...(clientOptions ? { clientOptions } : {}),
   });
   registerListeners(app, deps);
   app.error(async (error) => {
     log.error({ err: error }, 'unhandled error in a Slack listener');
   });
 
+  let healthServer: Server | undefined;
   return {
     app,
     async start() {
       if (socketMode || httpReceiver === undefined) {
+        // Socket Mode needs no inbound HTTP; the health routes get their own server.
+        healthServer = serveRoutes(routes);
+        const port = await listen(healthServer, config.PORT, config.HOST);
         await app.start();
-        return config.PORT;
+        return port;
       }
       const server = await httpReceiver.start({ port: config.PORT, host: config.HOST });
-      const address = server.address();
-      return typeof address === 'object' && address !== null ? address.port : config.PORT;
+      return boundPort(server, config.PORT);
     },
-    stop: () => app.stop() as Promise<void>,
+    async stop() {
+      await app.stop();
+      if (healthServer) await closeServer(healthServer);
+    },
   };
 }
