@@ -7,32 +7,31 @@
  * close frames with close frames, and delivers envelopes (`slash_commands`, …) whose acks
  * (`{ envelope_id, payload }`) it hands back to the test. Every frame both ways is recorded.
  *
- * The WebSocket server side (RFC 6455, text frames only, no extensions) is written here on
- * `node:http`'s `upgrade` event: `@slack/socket-mode` 3 connects with undici's WebSocket, so the
- * `ws` package is not installed.
+ * The WebSocket protocol is the `ws` package's; the ticket is checked on `node:http`'s `upgrade`
+ * event before `ws` takes the socket, so a spent or unknown ticket gets a 401 as on Slack.
  *
  * Usage: `const socket = await startFakeSocketMode();` then `socket.attachTo(fakeSlack)` (again
  * after `fakeSlack.reset()`, which drops handlers); the fake Slack must accept the app token
  * (`startFakeSlackApi({ tokens: ['xoxb-…', FAKE_APP_TOKEN] })`). `await socket.close()` last.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import {
   FAKE_SLACK_BOT,
   FAKE_SLACK_TEAM,
   type FakeSlackApi,
   FakeSlackError,
 } from './fake-slack-api';
-import { isRecord, listenOnLoopback } from './loopback-server';
+import { closeServer, isRecord, listenOnLoopback } from './loopback-server';
 import { newTriggerId } from './slack-request';
 
-/** An app-level token the fake accepts (any `xapp-` token is accepted by `apps.connections.open`). */
+/** An app-level token for the fake (`apps.connections.open` accepts any `xapp-` token). */
 export const FAKE_APP_TOKEN = 'xapp-1-A0APP-1-test';
 
-const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
-
-const OPCODE = { continuation: 0x0, text: 0x1, binary: 0x2, close: 0x8, ping: 0x9, pong: 0xa };
+/** `ws` reports 1006 when the connection ended without a close frame. */
+const CLOSE_ABNORMAL = 1006;
 
 /** One WebSocket frame the fake sent (`out`) or received (`in`). */
 export interface SocketModeFrame {
@@ -47,7 +46,7 @@ export interface SocketModeFrame {
   at: Date;
 }
 
-/** The fields of a slash command payload; unspecified ones get the defaults of `sendSlashCommand`. */
+/** A slash command payload's fields; unspecified ones get `sendSlashCommand`'s defaults. */
 export interface SocketSlashCommand {
   text: string;
   user_id?: string;
@@ -63,12 +62,7 @@ export interface SocketSlashCommand {
 
 interface Connection {
   id: number;
-  socket: Duplex;
-  buffer: Buffer;
-  /** Fragments of a message still being received. */
-  fragments: Buffer[];
-  fragmentOpcode: number;
-  closeSent: boolean;
+  ws: WebSocket;
 }
 
 interface PendingAck {
@@ -88,6 +82,8 @@ export class FakeSocketMode {
   /** Tokens `apps.connections.open` was called with, oldest first. */
   readonly connectionsOpened: string[] = [];
   private readonly server: Server;
+  /** No server of its own: `upgrade` below checks the ticket, then hands the socket over. */
+  private readonly wss = new WebSocketServer({ noServer: true });
   private origin = '';
   private readonly tickets = new Set<string>();
   private readonly connections = new Set<Connection>();
@@ -110,7 +106,7 @@ export class FakeSocketMode {
 
   /** Connections that said hello and are not closed. */
   get openConnections(): number {
-    return [...this.connections].filter((c) => !c.closeSent).length;
+    return this.open().length;
   }
 
   /** Connections accepted so far (closed ones included). */
@@ -208,7 +204,7 @@ export class FakeSocketMode {
     payload: Record<string, unknown>,
     timeoutMs = 3_000,
   ): Promise<Record<string, unknown>> {
-    const connection = [...this.connections].filter((c) => !c.closeSent).pop();
+    const connection = this.open().pop();
     const what = `${type} ${describePayload(payload)}`;
     if (!connection) {
       return Promise.reject(new Error(`fake-socket-mode: no open connection to send ${what}`));
@@ -223,7 +219,8 @@ export class FakeSocketMode {
           .map((f) => `${f.kind} ${f.text.slice(0, 200)}`);
         reject(
           new Error(
-            `fake-socket-mode: no ack for envelope ${envelopeId} (${what}) within ${timeoutMs} ms; ` +
+            `fake-socket-mode: no ack for envelope ${envelopeId} (${what}) ` +
+              `within ${timeoutMs} ms; ` +
               `frames received since: ${since.length ? since.join(' | ') : '(none)'}`,
           ),
         );
@@ -247,8 +244,7 @@ export class FakeSocketMode {
 
   /** Slack's notice that it is about to recycle the connection; the client reconnects. */
   requestDisconnect(reason = 'refresh_requested'): void {
-    for (const connection of this.connections) {
-      if (connection.closeSent) continue;
+    for (const connection of this.open()) {
       this.sendJson(connection, {
         type: 'disconnect',
         reason,
@@ -259,44 +255,47 @@ export class FakeSocketMode {
 
   /** Drops every connection and stops listening. */
   async close(): Promise<void> {
-    for (const connection of this.connections) connection.socket.destroy();
+    for (const connection of this.connections) connection.ws.terminate();
     this.connections.clear();
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.wss.close();
+    await closeServer(this.server);
+  }
+
+  /** Connections that said hello and neither sent nor received a close frame, oldest first. */
+  private open(): Connection[] {
+    return [...this.connections].filter((c) => c.ws.readyState === WebSocket.OPEN);
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', this.origin);
     const ticket = url.searchParams.get('ticket') ?? '';
-    const key = req.headers['sec-websocket-key'];
-    const isWebSocket = String(req.headers.upgrade).toLowerCase() === 'websocket';
     if (!url.pathname.startsWith('/link') || !this.tickets.delete(ticket)) {
       socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    if (!isWebSocket || typeof key !== 'string') {
-      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
-    }
-    const accept = createHash('sha1').update(`${key}${WEBSOCKET_GUID}`).digest('base64');
-    socket.write(
-      'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-        `Sec-WebSocket-Accept: ${accept}\r\n\r\n`,
-    );
+    // `ws` answers a request that is not a valid WebSocket handshake with 400 itself.
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
+  }
+
+  private accept(ws: WebSocket): void {
     this.connectionCount += 1;
-    const connection: Connection = {
-      id: this.connectionCount,
-      socket,
-      buffer: Buffer.alloc(0),
-      fragments: [],
-      fragmentOpcode: OPCODE.text,
-      closeSent: false,
-    };
+    const connection: Connection = { id: this.connectionCount, ws };
     this.connections.add(connection);
-    socket.on('data', (chunk: Buffer) => this.receive(connection, chunk));
-    socket.on('error', () => socket.destroy());
-    socket.on('close', () => this.connections.delete(connection));
-    if (head.length > 0) this.receive(connection, head);
+    // `ws` answers pings itself (autoPong); only the recording is done here.
+    ws.on('ping', (data) => {
+      this.record(connection, 'in', 'ping', data.toString('utf8'));
+      this.record(connection, 'out', 'pong', data.toString('utf8'));
+    });
+    ws.on('pong', (data) => this.record(connection, 'in', 'pong', data.toString('utf8')));
+    ws.on('message', (data, isBinary) => this.onMessage(connection, toBuffer(data), isBinary));
+    // `ws` echoes a client's close frame and ends the TCP connection, as a server does.
+    ws.on('close', (code, reason) => {
+      this.connections.delete(connection);
+      if (code === CLOSE_ABNORMAL) return;
+      this.record(connection, 'in', 'close', `${code} ${reason.toString('utf8')}`);
+      this.record(connection, 'out', 'close', String(code));
+    });
+    ws.on('error', () => ws.terminate());
     this.sendJson(connection, {
       type: 'hello',
       num_connections: this.openConnections,
@@ -310,46 +309,12 @@ export class FakeSocketMode {
     for (const waiter of [...this.connectionWaiters]) waiter();
   }
 
-  private receive(connection: Connection, chunk: Buffer): void {
-    connection.buffer = Buffer.concat([connection.buffer, chunk]);
-    for (;;) {
-      const frame = parseFrame(connection.buffer);
-      if (!frame) return;
-      connection.buffer = connection.buffer.subarray(frame.length);
-      this.onFrame(connection, frame.fin, frame.opcode, frame.payload);
-    }
-  }
-
-  private onFrame(connection: Connection, fin: boolean, opcode: number, payload: Buffer): void {
-    if (opcode === OPCODE.ping) {
-      this.record(connection, 'in', 'ping', payload.toString('utf8'));
-      this.sendFrame(connection, OPCODE.pong, payload);
-      return;
-    }
-    if (opcode === OPCODE.pong) {
-      this.record(connection, 'in', 'pong', payload.toString('utf8'));
-      return;
-    }
-    if (opcode === OPCODE.close) {
-      const code = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
-      this.record(connection, 'in', 'close', `${code} ${payload.subarray(2).toString('utf8')}`);
-      // Complete the closing handshake, then drop the TCP connection as a server does.
-      if (!connection.closeSent) this.sendFrame(connection, OPCODE.close, payload.subarray(0, 2));
-      connection.closeSent = true;
-      connection.socket.end();
-      return;
-    }
-    if (opcode !== OPCODE.continuation) connection.fragmentOpcode = opcode;
-    connection.fragments.push(payload);
-    if (!fin) return;
-    const message = Buffer.concat(connection.fragments);
-    connection.fragments = [];
-    if (connection.fragmentOpcode === OPCODE.binary) {
+  private onMessage(connection: Connection, message: Buffer, isBinary: boolean): void {
+    if (isBinary) {
       this.record(connection, 'in', 'binary', message.toString('hex'));
       return;
     }
-    const text = message.toString('utf8');
-    const json = this.record(connection, 'in', 'text', text);
+    const json = this.record(connection, 'in', 'text', message.toString('utf8'));
     if (isRecord(json) && typeof json.envelope_id === 'string') {
       const ack = isRecord(json.payload) ? json.payload : {};
       this.pendingAcks.get(json.envelope_id)?.resolve(ack);
@@ -359,32 +324,8 @@ export class FakeSocketMode {
   private sendJson(connection: Connection, value: unknown): void {
     const text = JSON.stringify(value);
     this.record(connection, 'out', 'text', text);
-    this.sendFrame(connection, OPCODE.text, Buffer.from(text, 'utf8'));
-  }
-
-  /** Server frames are never masked. */
-  private sendFrame(connection: Connection, opcode: number, payload: Buffer): void {
-    if (opcode === OPCODE.pong) this.record(connection, 'out', 'pong', payload.toString('utf8'));
-    if (opcode === OPCODE.close) {
-      const code = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
-      this.record(connection, 'out', 'close', String(code));
-    }
-    const length = payload.length;
-    let header: Buffer;
-    if (length < 126) {
-      header = Buffer.from([0x80 | opcode, length]);
-    } else if (length < 65_536) {
-      header = Buffer.alloc(4);
-      header[0] = 0x80 | opcode;
-      header[1] = 126;
-      header.writeUInt16BE(length, 2);
-    } else {
-      header = Buffer.alloc(10);
-      header[0] = 0x80 | opcode;
-      header[1] = 127;
-      header.writeBigUInt64BE(BigInt(length), 2);
-    }
-    if (!connection.socket.destroyed) connection.socket.write(Buffer.concat([header, payload]));
+    // Without a callback, `ws` drops a send on a closing socket instead of throwing.
+    connection.ws.send(text);
   }
 
   /** Records a frame; returns the parsed JSON of a text frame, if it is JSON. */
@@ -413,35 +354,10 @@ export class FakeSocketMode {
   }
 }
 
-/** One complete frame at the start of `buffer` (client frames are masked), or undefined. */
-function parseFrame(
-  buffer: Buffer,
-): { fin: boolean; opcode: number; payload: Buffer; length: number } | undefined {
-  if (buffer.length < 2) return undefined;
-  const first = buffer[0] as number;
-  const second = buffer[1] as number;
-  const masked = (second & 0x80) !== 0;
-  let length = second & 0x7f;
-  let offset = 2;
-  if (length === 126) {
-    if (buffer.length < 4) return undefined;
-    length = buffer.readUInt16BE(2);
-    offset = 4;
-  } else if (length === 127) {
-    if (buffer.length < 10) return undefined;
-    length = Number(buffer.readBigUInt64BE(2));
-    offset = 10;
-  }
-  const maskOffset = offset;
-  if (masked) offset += 4;
-  if (buffer.length < offset + length) return undefined;
-  const payload = Buffer.from(buffer.subarray(offset, offset + length));
-  if (masked) {
-    for (let i = 0; i < payload.length; i += 1) {
-      payload[i] = (payload[i] as number) ^ (buffer[maskOffset + (i % 4)] as number);
-    }
-  }
-  return { fin: (first & 0x80) !== 0, opcode: first & 0x0f, payload, length: offset + length };
+/** A message as one Buffer, whatever `binaryType` delivered it as. */
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
 }
 
 function describePayload(payload: Record<string, unknown>): string {
