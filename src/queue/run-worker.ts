@@ -2,7 +2,7 @@ import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type ExecuteRunDeps, executeRun } from '../runs/execute-run';
 import { LostClaimError, type RunQueue } from '../runs/ports';
-import { RunStatus } from '../runs/run';
+import { ACTIVE_RUN_STATUSES, RunStatus } from '../runs/run';
 import { RUNS_QUEUE, type RunJob, runJobSchema } from './run-jobs';
 
 export interface RunWorkerOptions {
@@ -18,7 +18,7 @@ export interface RunWorkerOptions {
 async function giveUp(deps: ExecuteRunDeps, queue: RunQueue, runId: string, reason: string) {
   const run = await deps.runs.transition(
     runId,
-    [RunStatus.Queued, RunStatus.Running],
+    ACTIVE_RUN_STATUSES,
     RunStatus.Failed,
     deps.clock(),
     { error: `gave up: ${reason}` },

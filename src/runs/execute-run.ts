@@ -11,6 +11,7 @@ import {
   type ToolRunner,
 } from './ports';
 import {
+  ACTIVE_RUN_STATUSES,
   FINAL_RUN_STATUSES,
   type RunRecord,
   RunStatus,
@@ -33,8 +34,6 @@ export interface Attempt {
   /** Aborted when the worker shuts down; the step in progress is left for the next attempt. */
   signal?: AbortSignal;
 }
-
-const ACTIVE = [RunStatus.Queued, RunStatus.Running];
 
 /**
  * Carries a runbook run forward from wherever it stands. Called by a queue worker; safe to call
@@ -164,7 +163,7 @@ async function finish(
 ): Promise<RunRecord> {
   const finished = await deps.runs.transition(
     run.id,
-    ACTIVE,
+    ACTIVE_RUN_STATUSES,
     status,
     deps.clock(),
     fields,

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock, RunQueue, RunRepository } from './ports';
-import { RunStatus } from './run';
+import { ACTIVE_RUN_STATUSES, RunStatus } from './run';
 
 export interface RecoverRunsDeps {
   runs: RunRepository;
@@ -19,20 +19,14 @@ export interface RecoverRunsDeps {
 export async function recoverRuns(deps: RecoverRunsDeps, quietForMs: number): Promise<number> {
   const before = new Date(deps.clock().getTime() - quietForMs);
   let requeued = 0;
-  const stale = await deps.runs.findStale([RunStatus.Queued, RunStatus.Running], before, 100);
+  const stale = await deps.runs.findStale(ACTIVE_RUN_STATUSES, before, 100);
   for (const run of stale) {
     const state = await deps.queue.runJobState(run.id);
     if (state === 'pending') continue;
     if (state === 'failed') {
-      await deps.runs.transition(
-        run.id,
-        [RunStatus.Queued, RunStatus.Running],
-        RunStatus.Failed,
-        deps.clock(),
-        {
-          error: 'its job failed after repeated worker crashes or errors',
-        },
-      );
+      await deps.runs.transition(run.id, ACTIVE_RUN_STATUSES, RunStatus.Failed, deps.clock(), {
+        error: 'its job failed after repeated worker crashes or errors',
+      });
     }
     deps.log.warn(
       { runId: run.id, status: run.status, jobState: state },

@@ -17,6 +17,9 @@ export const FINAL_RUN_STATUSES: readonly RunStatus[] = [
   RunStatus.NeedsAttention,
 ];
 
+/** Statuses of a run that a job still has to move forward. */
+export const ACTIVE_RUN_STATUSES: readonly RunStatus[] = [RunStatus.Queued, RunStatus.Running];
+
 export const StepStatus = {
   Executing: 'executing',
   Succeeded: 'succeeded',
