@@ -7,6 +7,7 @@ import type { Collection } from 'mongoose';
 import { RUNS_QUEUE } from '../../src/queue/run-jobs';
 import { type Harness, type HarnessOptions, startHarness } from '../support/countersign-harness';
 import { eventually } from '../support/eventually';
+import { finalRun } from '../support/run-records';
 
 const fixtures = path.join(__dirname, '../fixtures/workflows');
 const fast = { RUN_RECOVERY_INTERVAL_MS: '1000', SHUTDOWN_TIMEOUT_MS: '500' };
@@ -32,19 +33,8 @@ describe('runs survive crashes, shutdowns and Slack failures', () => {
     );
     return String(run._id);
   };
-  const finalRun = (h: Harness, id: string) =>
-    eventually(
-      `run ${id} to end`,
-      async () => {
-        const run = await runsOf(h).findOne({ _id: id as never });
-        return run &&
-          ['succeeded', 'failed', 'needs_attention'].includes(run.status) &&
-          run.announcedAt
-          ? run
-          : undefined;
-      },
-      20_000,
-    );
+  const announcedRun = (h: Harness, id: string) =>
+    finalRun(runsOf(h), id, { announced: true, timeoutMs: 20_000 });
 
   it('a run recorded but never queued (crash after the ack) is picked up by the next worker', async () => {
     const front = await start('stranded', { roles: { http: true, worker: false } });
@@ -61,7 +51,7 @@ describe('runs survive crashes, shutdowns and Slack failures', () => {
     }
 
     const worker = await start('stranded', { roles: { http: false, worker: true }, share: front });
-    const run = await finalRun(front, id);
+    const run = await announcedRun(front, id);
     expect(run.status).toBe('succeeded');
     expect(run.steps.s0.output).toBe('done');
     expect(worker.logs.some((line) => line.msg === 'recovering stranded run')).toBe(true);
@@ -86,7 +76,7 @@ describe('runs survive crashes, shutdowns and Slack failures', () => {
     expect(interrupted?.steps.s0.status).toBe('executing');
 
     const second = await start('interrupt_low', { share: first });
-    const run = await finalRun(second, id);
+    const run = await announcedRun(second, id);
     expect(run.status).toBe('succeeded');
     expect(run.steps.s0.output).toBe('resumed');
   });
@@ -103,7 +93,7 @@ describe('runs survive crashes, shutdowns and Slack failures', () => {
     await first.service.stop();
 
     const second = await start('interrupt_high', { share: first });
-    const run = await finalRun(second, id);
+    const run = await announcedRun(second, id);
     expect(run.status).toBe('needs_attention');
     expect(run.error).toContain(
       'was interrupted while executing; it is not repeated automatically',
@@ -118,7 +108,7 @@ describe('runs survive crashes, shutdowns and Slack failures', () => {
     h.slack.failNext('chat.update', { error: 'internal_error' });
     await h.slash({ text: 'run quick' });
     const id = await runIdFrom(h);
-    const run = await finalRun(h, id);
+    const run = await announcedRun(h, id);
     expect(run.status).toBe('succeeded');
     expect(h.slack.callsTo('chat.update').map((call) => call.response.status)).toHaveLength(2);
     const headline = h.slack.message(run.thread.channel, run.thread.ts);
@@ -133,7 +123,7 @@ describe('runs survive crashes, shutdowns and Slack failures', () => {
     const h = await start('loud');
     await h.slash({ text: 'run loud' });
     const id = await runIdFrom(h);
-    const run = await finalRun(h, id);
+    const run = await announcedRun(h, id);
     expect(run.status).toBe('succeeded');
     expect(run.steps.s0.output.length).toBeGreaterThan(50_000);
     const chatCalls = h.slack.calls.filter((call) => call.method.startsWith('chat.'));

@@ -1,6 +1,7 @@
 import type { Collection } from 'mongoose';
 import { type Harness, SIGNING_SECRET, startHarness } from '../support/countersign-harness';
 import { eventually } from '../support/eventually';
+import { finalRun, runIdIn } from '../support/run-records';
 import { newTriggerId, sendSlashCommand } from '../support/slack-request';
 
 describe('/countersign run, end to end through Bolt, BullMQ and MongoDB', () => {
@@ -16,13 +17,7 @@ describe('/countersign run, end to end through Bolt, BullMQ and MongoDB', () => 
   });
   beforeEach(() => h.slack.reset());
 
-  const finishedRun = (id: string) =>
-    eventually(`run ${id} to finish`, async () => {
-      const run = await runs.findOne({ _id: id as never });
-      return run && ['succeeded', 'failed', 'needs_attention'].includes(run.status)
-        ? run
-        : undefined;
-    });
+  const finishedRun = (id: string) => finalRun(runs, id);
 
   it('acks at once, posts a started message, runs the hello runbook in a worker and records it', async () => {
     const response = await h.slash({
@@ -41,7 +36,7 @@ describe('/countersign run, end to end through Bolt, BullMQ and MongoDB', () => 
     const headline = JSON.stringify(started.args.blocks);
     expect(headline).toContain('*hello*');
     expect(headline).toContain('<@U0ADA>');
-    const runId = /run `(r-[a-z0-9]{8})`/.exec(headline)?.[1];
+    const runId = runIdIn(headline);
     expect(runId).toBeDefined();
 
     const run = await finishedRun(runId as string);
@@ -131,7 +126,7 @@ describe('/countersign run, end to end through Bolt, BullMQ and MongoDB', () => 
   it('keeps quoted values whole', async () => {
     await h.slash({ text: 'run hello name="Ada Lovelace" greeting=\'Good morning\'' });
     const started = await h.slack.waitForCall('chat.postMessage', (call) => !call.args.thread_ts);
-    const runId = /run `(r-[a-z0-9]{8})`/.exec(JSON.stringify(started.args.blocks))?.[1];
+    const runId = runIdIn(started.args.blocks);
     const run = await finishedRun(runId as string);
     expect(run.steps.s0.output).toBe('Good morning, Ada Lovelace!');
   });
@@ -144,7 +139,7 @@ describe('/countersign run, end to end through Bolt, BullMQ and MongoDB', () => 
 
     await h.slash({ text: 'run hello name="<!channel> <https://evil.example|click>"' });
     const started = await h.slack.waitForCall('chat.postMessage', (call) => !call.args.thread_ts);
-    const runId = /run `(r-[a-z0-9]{8})`/.exec(JSON.stringify(started.args.blocks))?.[1];
+    const runId = runIdIn(started.args.blocks);
     await finishedRun(runId as string);
     await h.slack.waitForCall('chat.update', () => true);
     const posted = h.slack.calls

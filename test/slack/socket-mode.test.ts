@@ -7,6 +7,7 @@ import {
   type FakeSocketMode,
   startFakeSocketMode,
 } from '../support/fake-socket-mode';
+import { finalRun, runIdIn } from '../support/run-records';
 import { testMongoUri, uniqueName } from '../support/test-env';
 
 const SLACK_API = 'https://slack.com/api/';
@@ -69,18 +70,12 @@ describe('Socket Mode, end to end through the WebSocket, BullMQ and MongoDB', ()
         !call.args.thread_ts &&
         JSON.stringify(call.args.blocks).includes(name),
     );
-    const runId = /run `(r-[a-z0-9]{8})`/.exec(JSON.stringify(started.args.blocks))?.[1];
+    const runId = runIdIn(started.args.blocks);
     expect(runId).toBeDefined();
     return runId as string;
   };
 
-  const finishedRun = (id: string) =>
-    eventually(`run ${id} to finish`, async () => {
-      const run = await runs.findOne({ _id: id as never });
-      return run && ['succeeded', 'failed', 'needs_attention'].includes(run.status)
-        ? run
-        : undefined;
-    });
+  const finishedRun = (id: string) => finalRun(runs, id);
 
   it('opens the connection with the app token through SLACK_API_URL and gets hello', () => {
     if (strayCalls.length > 0) {

@@ -5,7 +5,11 @@ import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/observability/logger';
 import { type RunningService, type ServiceRoles, startService } from '../../src/service';
 import { type FakeSlackApi, startFakeSlackApi } from './fake-slack-api';
-import { type SignedRequestOptions, type SlashCommand, sendSlashCommand } from './slack-request';
+import {
+  type SignedRequestOptions,
+  type SlashCommandFields,
+  sendSlashCommand,
+} from './slack-request';
 import { testMongoUri, testRedisUrl, uniqueName } from './test-env';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
@@ -22,7 +26,7 @@ export interface Harness {
   /** Every JSON log line the service wrote. */
   logs: Record<string, unknown>[];
   slash(
-    command: Omit<SlashCommand, 'response_url'> & { response_url?: string },
+    command: SlashCommandFields,
     options?: SignedRequestOptions,
   ): ReturnType<typeof sendSlashCommand>;
   stop(): Promise<void>;

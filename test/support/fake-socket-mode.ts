@@ -25,6 +25,7 @@ import {
   FakeSlackError,
 } from './fake-slack-api';
 import { closeServer, isRecord, listenOnLoopback } from './loopback-server';
+import type { SlashCommandFields } from './slack-request';
 import { newTriggerId } from './slack-request';
 
 /** An app-level token for the fake (`apps.connections.open` accepts any `xapp-` token). */
@@ -47,18 +48,7 @@ export interface SocketModeFrame {
 }
 
 /** A slash command payload's fields; unspecified ones get `sendSlashCommand`'s defaults. */
-export interface SocketSlashCommand {
-  text: string;
-  user_id?: string;
-  user_name?: string;
-  channel_id?: string;
-  channel_name?: string;
-  team_id?: string;
-  team_domain?: string;
-  trigger_id?: string;
-  response_url?: string;
-  command?: string;
-}
+export type SocketSlashCommand = SlashCommandFields;
 
 interface Connection {
   id: number;

@@ -1,14 +1,9 @@
 import type { IncomingMessage, Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from '../../src/observability/health-routes';
 
 /** Listens on a free port of 127.0.0.1; resolves with the server's origin (`http://127.0.0.1:N`). */
 export async function listenOnLoopback(server: Server): Promise<string> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return `http://127.0.0.1:${port}`;
+  return `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
 }
 
 /** Closes the server, dropping keep-alive connections so close() does not wait on them. */

@@ -66,6 +66,9 @@ export interface SlashCommand {
   command?: string;
 }
 
+/** A slash command whose response_url the sender fills in (a harness, a socket fake). */
+export type SlashCommandFields = Omit<SlashCommand, 'response_url'> & { response_url?: string };
+
 let triggerCounter = 0;
 
 /** A unique trigger id, shaped like Slack's. */
