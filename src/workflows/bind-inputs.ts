@@ -11,32 +11,46 @@ export class InputError extends Error {
   }
 }
 
-function coerce(name: string, spec: InputSpec, raw: string): InputValue | string[] {
+/** Why a typed value does not fit its input's constraints, or undefined if it fits. */
+export function inputValueProblem(
+  name: string,
+  spec: InputSpec,
+  value: InputValue,
+): string | undefined {
   switch (spec.type) {
     case 'string':
-      if (spec.maxLength !== undefined && raw.length > spec.maxLength) {
-        return [`${name} must be at most ${spec.maxLength} characters`];
+      if (typeof value !== 'string') return `${name} must be text`;
+      if (spec.maxLength !== undefined && value.length > spec.maxLength) {
+        return `${name} must be at most ${spec.maxLength} characters`;
       }
-      if (spec.pattern !== undefined && !new RegExp(spec.pattern).test(raw)) {
-        return [`${name} must match ${spec.pattern}`];
+      if (spec.pattern !== undefined && !new RegExp(spec.pattern).test(value)) {
+        return `${name} must match ${spec.pattern}`;
       }
-      return raw;
-    case 'number': {
-      const value = Number(raw);
-      if (raw.trim() === '' || !Number.isFinite(value)) return [`${name} must be a number`];
-      if (spec.min !== undefined && value < spec.min)
-        return [`${name} must be at least ${spec.min}`];
-      if (spec.max !== undefined && value > spec.max)
-        return [`${name} must be at most ${spec.max}`];
-      return value;
-    }
+      return undefined;
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value)) return `${name} must be a number`;
+      if (spec.min !== undefined && value < spec.min) return `${name} must be at least ${spec.min}`;
+      if (spec.max !== undefined && value > spec.max) return `${name} must be at most ${spec.max}`;
+      return undefined;
     case 'boolean':
-      if (/^(true|yes|on|1)$/i.test(raw)) return true;
-      if (/^(false|no|off|0)$/i.test(raw)) return false;
-      return [`${name} must be true or false`];
+      return typeof value === 'boolean' ? undefined : `${name} must be true or false`;
     case 'enum':
-      return spec.values.includes(raw) ? raw : [`${name} must be one of ${spec.values.join(', ')}`];
+      return typeof value === 'string' && spec.values.includes(value)
+        ? undefined
+        : `${name} must be one of ${spec.values.join(', ')}`;
   }
+}
+
+/** The typed value of a `name=value` word, or why it does not fit. */
+function coerce(name: string, spec: InputSpec, raw: string): InputValue | string[] {
+  let value: InputValue = raw;
+  if (spec.type === 'number') value = raw.trim() === '' ? Number.NaN : Number(raw);
+  if (spec.type === 'boolean') {
+    if (/^(true|yes|on|1)$/i.test(raw)) value = true;
+    else if (/^(false|no|off|0)$/i.test(raw)) value = false;
+  }
+  const problem = inputValueProblem(name, spec, value);
+  return problem === undefined ? value : [problem];
 }
 
 /** Turns `name=value` words into typed inputs: coerced, checked, defaults applied. */

@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
+import {
+  fieldProblems,
+  formatFieldPath,
+  locate,
+  manifestErrorMap,
+  type SourcePosition,
+} from './manifest-problems';
 import { manifestSchema, type WorkflowManifest } from './manifest-schema';
 
 export interface LoadedWorkflow {
@@ -9,11 +16,16 @@ export interface LoadedWorkflow {
   /** sha256 of the file's bytes: which version of the manifest a run started under. */
   hash: string;
   file: string;
+  /** Where `name:` is in the file, to point at a duplicate name. */
+  namePosition: SourcePosition;
 }
 
 export interface ManifestProblem {
   file: string;
-  /** Dotted path of the offending field, '' for the whole file. */
+  /** 1-based position in the YAML source. */
+  line: number;
+  col: number;
+  /** Dotted path of the offending field (`tools.1.http.url`), '' for the whole file. */
   path: string;
   message: string;
 }
@@ -28,24 +40,57 @@ export function parseManifest(
   file: string,
   source: string,
 ): { workflow: LoadedWorkflow } | { problems: ManifestProblem[] } {
-  const document = parseDocument(source, { prettyErrors: false });
+  const lines = new LineCounter();
+  const document = parseDocument(source, { prettyErrors: false, lineCounter: lines });
   if (document.errors.length > 0) {
     return {
-      problems: document.errors.map((error) => ({ file, path: '', message: error.message })),
-    };
-  }
-  const parsed = manifestSchema.safeParse(document.toJS());
-  if (!parsed.success) {
-    return {
-      problems: parsed.error.issues.map((issue) => ({
+      problems: document.errors.map((error) => ({
         file,
-        path: issue.path.map(String).join('.'),
-        message: issue.message,
+        ...(error.linePos?.[0] ?? { line: 1, col: 1 }),
+        path: '',
+        message: `YAML: ${error.message}`,
       })),
     };
   }
+  let data: unknown;
+  try {
+    data = document.toJS();
+  } catch (error) {
+    // e.g. an alias that expands too much ("billion laughs")
+    return {
+      problems: [{ file, line: 1, col: 1, path: '', message: `YAML: ${(error as Error).message}` }],
+    };
+  }
+  if (data === null || data === undefined) {
+    return {
+      problems: [
+        {
+          file,
+          line: 1,
+          col: 1,
+          path: '',
+          message:
+            'is empty: a manifest is a YAML mapping with at least name, tools and agent or steps',
+        },
+      ],
+    };
+  }
+  const parsed = manifestSchema.safeParse(data, { error: manifestErrorMap });
+  if (!parsed.success) {
+    return {
+      problems: fieldProblems(parsed.error.issues, data)
+        .map((problem) => ({
+          file,
+          ...locate(document, lines, problem),
+          path: formatFieldPath(problem.path),
+          message: problem.message,
+        }))
+        .sort((a, b) => a.line - b.line || a.col - b.col),
+    };
+  }
   const hash = createHash('sha256').update(source).digest('hex');
-  return { workflow: { manifest: parsed.data, hash, file } };
+  const namePosition = locate(document, lines, { path: ['name'], message: '' });
+  return { workflow: { manifest: parsed.data, hash, file, namePosition } };
 }
 
 /**
@@ -65,7 +110,12 @@ export async function loadWorkflows(dir: string): Promise<WorkflowCatalog> {
     }
     const existing = workflows.get(result.workflow.manifest.name);
     if (existing) {
-      problems.push({ file, path: 'name', message: `duplicates the workflow in ${existing.file}` });
+      problems.push({
+        file,
+        ...result.workflow.namePosition,
+        path: 'name',
+        message: `"${result.workflow.manifest.name}" is already the name of the workflow in ${existing.file}`,
+      });
       continue;
     }
     workflows.set(result.workflow.manifest.name, result.workflow);
@@ -74,5 +124,6 @@ export async function loadWorkflows(dir: string): Promise<WorkflowCatalog> {
 }
 
 export function formatProblem(problem: ManifestProblem): string {
-  return `${problem.file}${problem.path ? `  ${problem.path}` : ''}  ${problem.message}`;
+  const where = `${problem.file}:${problem.line}:${problem.col}`;
+  return `${where}  ${problem.path ? `${problem.path}  ` : ''}${problem.message}`;
 }

@@ -1,163 +1,281 @@
 import { z } from 'zod';
+import { checkManifest } from './check-manifest';
+import { parseDuration } from './duration';
 
 /**
  * The workflow manifest format (DESIGN.md "Workflow manifest"). This schema is the single source
- * of truth: the TypeScript types below are inferred from it, and so are validation errors.
+ * of truth: the TypeScript types below are inferred from it, `countersign schema` prints it as a
+ * JSON Schema, docs/manifest.md is generated from its descriptions, and validation errors come
+ * from it (the cross-checks in check-manifest.ts run as its refinement).
  */
 
-const slackIds = (pattern: RegExp, what: string) =>
-  z.array(z.string().regex(pattern, `must be a Slack ${what} id`));
+const slackIds = (pattern: RegExp, what: string, example: string) =>
+  z
+    .array(z.string().regex(pattern, `must be a Slack ${what} id like ${example}`))
+    .meta({ description: `Slack ${what} ids, e.g. ${example}` });
 
-export const accessSchema = z.strictObject({
-  users: slackIds(/^[UW][A-Z0-9]+$/, 'user').optional(),
-  usergroups: slackIds(/^S[A-Z0-9]+$/, 'user group').optional(),
-  channels: slackIds(/^[CGD][A-Z0-9]+$/, 'channel').optional(),
-});
+const userIds = slackIds(/^[UW][A-Z0-9]{2,}$/, 'user', 'U0123ABCD');
+const usergroupIds = slackIds(/^S[A-Z0-9]{2,}$/, 'user group', 'S0123ABCD');
+const channelId = z
+  .string()
+  .regex(/^[CG][A-Z0-9]{2,}$/, 'must be a Slack channel id like C0123ABCD (not a #name)');
 
-function isRegExp(source: string): boolean {
-  try {
-    new RegExp(source);
-    return true;
-  } catch {
-    return false;
-  }
+/** A duration such as `90s`, `30m`, `2h` or `1h30m`; parsed to milliseconds, at most `max`. */
+function duration(max: string, description: string) {
+  const maxMs = parseDuration(max) as number;
+  const shape = 'must be a duration like 90s, 30m, 2h or 1h30m';
+  return z
+    .string({ error: shape })
+    .regex(/^(\d+(ms|s|m|h|d))+$/, shape)
+    .transform((text) => parseDuration(text) as number)
+    .refine((ms) => ms > 0, 'must be longer than 0')
+    .refine((ms) => ms <= maxMs, `must be at most ${max}`)
+    .meta({ description: `${description} A duration: 90s, 30m, 2h, 1h30m (at most ${max}).` });
 }
 
-const inputBase = { description: z.string().optional(), required: z.boolean().default(false) };
-
-export const inputSchema = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z.literal('string'),
-    ...inputBase,
-    pattern: z.string().refine(isRegExp, 'is not a valid regular expression').optional(),
-    maxLength: z.number().int().positive().optional(),
-    default: z.string().optional(),
-  }),
-  z.strictObject({
-    type: z.literal('number'),
-    ...inputBase,
-    min: z.number().optional(),
-    max: z.number().optional(),
-    default: z.number().optional(),
-  }),
-  z.strictObject({ type: z.literal('boolean'), ...inputBase, default: z.boolean().optional() }),
-  z.strictObject({
-    type: z.literal('enum'),
-    ...inputBase,
-    values: z.array(z.string()).min(1),
-    default: z.string().optional(),
-  }),
-]);
-
-export const riskSchema = z.enum(['low', 'medium', 'high']);
-
-/** A duration such as `90s`, `30m`, `2h`; parsed to milliseconds. */
-export const durationSchema = z
-  .string()
-  .regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration like 90s, 30m or 2h')
-  .transform((text) => {
-    const [, amount = '0', unit = 's'] = /^(\d+)(ms|s|m|h|d)$/.exec(text) ?? [];
-    const unitMs = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit] ?? 1000;
-    return Number(amount) * unitMs;
+export const accessSchema = z
+  .strictObject({
+    users: userIds.optional(),
+    usergroups: usergroupIds.optional(),
+    channels: z
+      .array(channelId)
+      .optional()
+      .meta({ description: 'Slack channel ids the workflow may be started from' }),
+  })
+  .meta({
+    description:
+      'Who may start the workflow: any listed user, any member of a listed user group, or anyone in a listed channel. Omitted: everyone.',
   });
 
-const toolCommon = {
-  name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -'),
-  description: z.string().optional(),
-  risk: riskSchema.default('high'),
-  input_schema: z.record(z.string(), z.unknown()).optional(),
+const peopleSchema = z.strictObject({
+  users: userIds.optional(),
+  usergroups: usergroupIds.optional(),
+});
+
+const inputCommon = {
+  description: z.string().optional().meta({ description: 'Shown in `/countersign list`' }),
+  required: z
+    .boolean()
+    .default(false)
+    .meta({ description: 'Must be given (unless it has a default)' }),
 };
+
+export const inputSchema = z
+  .discriminatedUnion('type', [
+    z.strictObject({
+      type: z.literal('string'),
+      ...inputCommon,
+      pattern: z.string().optional().meta({
+        description: 'A regular expression the whole value must match (anchor it with ^…$)',
+      }),
+      maxLength: z.number().int().positive().max(4000).optional(),
+      default: z.string().optional(),
+    }),
+    z.strictObject({
+      type: z.literal('number'),
+      ...inputCommon,
+      min: z.number().optional(),
+      max: z.number().optional(),
+      default: z.number().optional(),
+    }),
+    z.strictObject({ type: z.literal('boolean'), ...inputCommon, default: z.boolean().optional() }),
+    z.strictObject({
+      type: z.literal('enum'),
+      ...inputCommon,
+      values: z.array(z.string().min(1)).min(1).meta({ description: 'The allowed values' }),
+      default: z.string().optional(),
+    }),
+  ])
+  .meta({ description: 'An input given as `name=value` after the workflow name' });
+
+export const riskSchema = z.enum(['low', 'high']).meta({
+  description: '`low` runs without asking; `high` waits for an approval card',
+});
+
+const toolName = z
+  .string()
+  .regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -')
+  .meta({ description: 'The name the model and the steps call the tool by' });
+
+const toolCommon = {
+  name: toolName,
+  description: z
+    .string()
+    .optional()
+    .meta({ description: 'Tells the model what the tool does; shown on approval cards' }),
+  risk: riskSchema.default('high'),
+  input_schema: z.record(z.string(), z.unknown()).optional().meta({
+    description:
+      'JSON Schema (type: object) of the arguments; `{{args.x}}` in the tool definition names one of its properties',
+  }),
+};
+
+const stringMap = z.record(z.string(), z.string());
 
 export const commandToolSchema = z.strictObject({
   ...toolCommon,
-  command: z.strictObject({
-    argv: z.array(z.string()).min(1),
-    env: z.record(z.string(), z.string()).optional(),
-    cwd: z.string().optional(),
-    timeout: durationSchema.default(60_000),
-  }),
+  command: z
+    .strictObject({
+      argv: z.array(z.string()).min(1).meta({
+        description: 'Program and arguments, run without a shell; the program must be fixed',
+      }),
+      env: stringMap.optional().meta({ description: 'Extra environment variables' }),
+      cwd: z.string().optional(),
+      timeout: duration('1h', 'Killed after this long.').default(60_000),
+    })
+    .meta({ description: 'Runs a program' }),
 });
 
 export const httpToolSchema = z.strictObject({
   ...toolCommon,
-  http: z.strictObject({
-    method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
-    url: z.string(),
-    headers: z.record(z.string(), z.string()).optional(),
-    body: z.unknown().optional(),
-    timeout: durationSchema.default(30_000),
-  }),
+  http: z
+    .strictObject({
+      method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
+      url: z.string().meta({
+        description: 'Absolute http(s) URL; its scheme and host must be fixed (no placeholders)',
+      }),
+      headers: stringMap.optional(),
+      body: z
+        .unknown()
+        .optional()
+        .meta({ description: 'JSON body; strings may hold placeholders' }),
+      timeout: duration('5m', 'Abandoned after this long.').default(30_000),
+    })
+    .meta({ description: 'Calls an HTTP API' }),
 });
+
+const globs = z.array(z.string().min(1)).optional();
 
 export const mcpToolSchema = z.strictObject({
-  mcp: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/),
-  server: z.strictObject({
-    command: z.string(),
-    args: z.array(z.string()).default([]),
-    env: z.record(z.string(), z.string()).optional(),
-  }),
-  risk: z.strictObject({
-    default: riskSchema.default('high'),
-    low: z.array(z.string()).optional(),
-    high: z.array(z.string()).optional(),
-    deny: z.array(z.string()).optional(),
-  }),
+  mcp: toolName.meta({ description: 'Name of the MCP server; its tools are offered to the model' }),
+  description: z.string().optional(),
+  server: z
+    .strictObject({
+      command: z.string().min(1),
+      args: z.array(z.string()).default([]),
+      env: stringMap.optional(),
+      cwd: z.string().optional(),
+    })
+    .meta({ description: 'How to start the MCP server (stdio)' }),
+  risk: z
+    .strictObject({
+      default: z.enum(['low', 'high', 'deny']).default('high'),
+      low: globs.meta({ description: 'Tool name globs that run without asking' }),
+      high: globs.meta({ description: 'Tool name globs that need approval' }),
+      deny: globs.meta({ description: 'Tool name globs that never run' }),
+    })
+    .default({ default: 'high' })
+    .meta({
+      description: 'Risk by tool-name glob (`get_*`); a tool matching no glob gets `default`',
+    }),
 });
 
-export const toolSchema = z.union([commandToolSchema, httpToolSchema, mcpToolSchema]);
+export const toolSchema = z
+  .union([commandToolSchema, httpToolSchema, mcpToolSchema], {
+    error: 'a tool needs exactly one of `command`, `http` or `mcp`',
+  })
+  .meta({ description: 'A tool: exactly one of `command`, `http` or `mcp`' });
 
 export const stepSchema = z.strictObject({
-  tool: z.string(),
-  with: z.record(z.string(), z.unknown()).default({}),
+  tool: z.string().meta({ description: 'Name of a `command` or `http` tool of this workflow' }),
+  with: z
+    .record(z.string(), z.unknown())
+    .default({})
+    .meta({ description: 'The tool arguments; may use `{{inputs.x}}`, never secrets' }),
 });
 
-export const agentSchema = z.strictObject({
-  model: z.string().optional(),
-  instructions: z.string().min(1),
-  max_turns: z.number().int().positive().default(12),
-});
-
-export const approvalSchema = z.strictObject({
-  approvers: accessSchema.omit({ channels: true }),
-  required: z.number().int().positive().default(1),
-  allow_self_approval: z.boolean().default(false),
-  channel: z.string().optional(),
-  timeout: durationSchema.default(1_800_000),
-  on_timeout: z.enum(['expire', 'deny']).default('expire'),
-  remind_after: durationSchema.optional(),
-  escalate_to: accessSchema.omit({ channels: true }).optional(),
-});
-
-export const manifestSchema = z
+export const agentSchema = z
   .strictObject({
-    name: z.string().regex(/^[a-z][a-z0-9-]{1,62}$/, 'must be lowercase letters, digits and -'),
+    model: z.string().optional().meta({ description: 'Claude model id; default from config' }),
+    instructions: z
+      .string()
+      .min(1)
+      .meta({ description: 'The system prompt; may use `{{inputs.x}}`, never secrets' }),
+    max_turns: z.number().int().positive().max(200).default(12),
+    max_tool_calls: z.number().int().positive().max(1000).default(25),
+    max_tokens: z
+      .number()
+      .int()
+      .positive()
+      .default(200_000)
+      .meta({ description: 'Token budget of the whole run (input and output, all turns)' }),
+    timeout: duration('24h', 'Wall-clock budget of the run, approvals excluded.').default(900_000),
+  })
+  .meta({ description: 'The model chooses the tool calls' });
+
+export const approvalSchema = z
+  .strictObject({
+    approvers: peopleSchema.meta({ description: 'Who may decide' }),
+    required: z
+      .number()
+      .int()
+      .positive()
+      .max(10)
+      .default(1)
+      .meta({ description: 'Distinct approvals needed; any deny ends it' }),
+    allow_self_approval: z.boolean().default(false),
+    channel: channelId
+      .optional()
+      .meta({ description: "Where cards are posted; omitted: the run's thread" }),
+    timeout: duration('7d', 'The card expires after this long.').default(1_800_000),
+    on_timeout: z.enum(['expire', 'deny']).default('expire').meta({
+      description: '`expire` ends the run as expired; `deny` tells the model it was denied',
+    }),
+    remind_after: duration('7d', 'Approvers who have not decided get a reminder.').optional(),
+    escalate_to: peopleSchema
+      .optional()
+      .meta({ description: 'Added as approvers halfway between the reminder and the timeout' }),
+  })
+  .meta({ description: 'Who approves high-risk tool calls, and how' });
+
+const manifestFields = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(
+        /^[a-z][a-z0-9-]{1,62}$/,
+        'must be 2-63 lowercase letters, digits or -, starting with a letter',
+      )
+      .meta({ description: 'Unique; `/countersign run <name>`' }),
     description: z.string().default(''),
     access: accessSchema.optional(),
-    inputs: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), inputSchema).default({}),
-    secrets: z.array(z.string().regex(/^[A-Z][A-Z0-9_]*$/)).default([]),
+    inputs: z
+      .record(
+        z.string().regex(/^[a-z][a-z0-9_]*$/, 'input names are lowercase letters, digits and _'),
+        inputSchema,
+      )
+      .default({}),
+    secrets: z
+      .array(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'secret names are UPPER_CASE'))
+      .default([])
+      .meta({
+        description:
+          'Names of the secrets the tools use (`{{secrets.NAME}}`); values come from the secret store at execution time',
+      }),
     agent: agentSchema.optional(),
-    steps: z.array(stepSchema).min(1).optional(),
+    steps: z
+      .array(stepSchema)
+      .min(1)
+      .optional()
+      .meta({ description: 'A fixed runbook, run in order without a model' }),
     tools: z.array(toolSchema).default([]),
     approval: approvalSchema.optional(),
   })
-  .refine((manifest) => (manifest.agent === undefined) !== (manifest.steps === undefined), {
-    message: 'needs exactly one of `agent` or `steps`',
-  })
-  .superRefine((manifest, context) => {
-    const named = new Set(manifest.tools.flatMap((tool) => ('name' in tool ? [tool.name] : [])));
-    manifest.steps?.forEach((step, index) => {
-      if (!named.has(step.tool)) {
-        context.addIssue({
-          code: 'custom',
-          path: ['steps', index, 'tool'],
-          message: `names no tool of this workflow (tools: ${[...named].join(', ') || 'none'})`,
-        });
-      }
-    });
+  .meta({
+    title: 'Countersign workflow manifest',
+    description: 'One workflow: who may start it, its inputs, its tools, and who approves what',
   });
 
-export type WorkflowManifest = z.output<typeof manifestSchema>;
+/** The manifest with its cross-checks (check-manifest.ts), which see the parsed fields. */
+export const manifestSchema = manifestFields.superRefine((manifest, context) =>
+  checkManifest(manifest, context),
+);
+
+export type WorkflowManifest = z.output<typeof manifestFields>;
 export type InputSpec = z.output<typeof inputSchema>;
 export type ToolSpec = z.output<typeof toolSchema>;
 export type CommandToolSpec = z.output<typeof commandToolSchema>;
+export type HttpToolSpec = z.output<typeof httpToolSchema>;
+export type McpToolSpec = z.output<typeof mcpToolSchema>;
 export type StepSpec = z.output<typeof stepSchema>;
+export type ApprovalSpec = z.output<typeof approvalSchema>;

@@ -31,3 +31,21 @@ export function renderDeep(value: unknown, scopes: TemplateScopes): unknown {
   }
   return value;
 }
+
+export type PlaceholderUse =
+  | { text: string; scope: string; name: string }
+  /** `{{` that does not start a well-formed placeholder: it would be sent as typed. */
+  | { text: string; malformed: true };
+
+/** Every placeholder in a string, and every `{{…}}` that looks like one but is not. */
+export function findPlaceholders(template: string): PlaceholderUse[] {
+  const uses: PlaceholderUse[] = [];
+  for (const match of template.matchAll(/\{\{(?:(?!\{\{).)*?(?:\}\}|$|(?=\{\{))/gs)) {
+    const text = match[0];
+    const wellFormed = new RegExp(`^${PLACEHOLDER.source}$`).exec(text);
+    if (wellFormed)
+      uses.push({ text, scope: wellFormed[1] as string, name: wellFormed[2] as string });
+    else uses.push({ text, malformed: true });
+  }
+  return uses;
+}
