@@ -3,7 +3,8 @@ import { Command } from 'commander';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './observability/logger';
 import { type ServiceRoles, startService } from './service';
-import { formatProblem, loadWorkflows } from './workflows/load-workflows';
+import { manifestJsonSchema } from './workflows/manifest-json-schema';
+import { validateManifests } from './workflows/validate-manifests';
 
 async function serve(roles: ServiceRoles): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -54,15 +55,25 @@ program
   .action(() => serve({ http: true, worker: true }));
 program
   .command('validate')
-  .description('check the workflow manifests of a directory; exit 1 if any is invalid')
-  .argument('[dir]', 'directory of *.yaml manifests', process.env.WORKFLOWS_DIR ?? './workflows')
-  .action(async (dir: string) => {
-    const catalog = await loadWorkflows(dir);
-    for (const problem of catalog.problems) process.stdout.write(`${formatProblem(problem)}\n`);
-    process.stdout.write(
-      `${catalog.workflows.size} valid workflow(s), ${catalog.problems.length} problem(s) in ${dir}\n`,
+  .description(
+    'check workflow manifests; print file:line:col  field  problem; exit 1 if any is invalid',
+  )
+  .argument(
+    '[paths...]',
+    'manifest files or directories of *.yaml files (default: WORKFLOWS_DIR or ./workflows)',
+  )
+  .action(async (paths: string[]) => {
+    const report = await validateManifests(
+      paths.length > 0 ? paths : [process.env.WORKFLOWS_DIR || './workflows'],
     );
-    process.exitCode = catalog.problems.length > 0 ? 1 : 0;
+    process.stdout.write(report.text);
+    process.exitCode = report.ok ? 0 : 1;
+  });
+program
+  .command('schema')
+  .description('print the JSON Schema of the manifest format (for editors; see docs/manifest.md)')
+  .action(() => {
+    process.stdout.write(`${JSON.stringify(manifestJsonSchema(), null, 2)}\n`);
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -36,16 +36,43 @@ describe('the countersign command line', () => {
     expect(out.stderr).toBe('countersign: SLACK_SIGNING_SECRET is required\n');
   });
 
-  it('validates a workflows directory and exits 1 on a problem', async () => {
+  it('validates a workflows directory, locating each problem, and exits 1 on a problem', async () => {
     const good = collect(countersign(['validate', path.join(root, 'workflows')], {}));
     expect(await good.exited).toBe(0);
-    expect(good.out.stdout).toContain('0 problem(s)');
+    expect(good.out.stdout).toMatch(/^\d+ manifest\(s\) checked: all valid\n$/);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'countersign-validate-'));
     await writeFile(path.join(dir, 'broken.yaml'), 'name: Broken Name\nsteps: [{ tool: t }]\n');
+    await writeFile(path.join(dir, 'syntax.yaml'), 'name: ok\nsteps: [ { tool: t }\n');
     const bad = collect(countersign(['validate', dir], {}));
     expect(await bad.exited).toBe(1);
-    expect(bad.out.stdout).toContain(`${path.join(dir, 'broken.yaml')}  name  must be lowercase`);
-    expect(bad.out.stdout).toContain('0 valid workflow(s), 2 problem(s)');
+    expect(bad.out.stdout.split('\n')).toEqual([
+      `${path.join(dir, 'broken.yaml')}:1:7  name  must be 2-63 lowercase letters, digits or -, starting with a letter`,
+      `${path.join(dir, 'broken.yaml')}:2:17  steps.0.tool  names no tool of this workflow (tools: none)`,
+      `${path.join(dir, 'syntax.yaml')}:3:1  YAML: Flow sequence in block collection must be sufficiently indented and end with a ]`,
+      '2 manifest(s) checked: 0 valid, 2 invalid, 3 problem(s)',
+      '',
+    ]);
+  });
+
+  it('prints the JSON Schema of the manifest format', async () => {
+    const { out, exited } = collect(countersign(['schema'], {}));
+    expect(await exited).toBe(0);
+    const schema = JSON.parse(out.stdout);
+    expect(schema.$schema).toBe('http://json-schema.org/draft-07/schema#');
+    expect(schema.title).toBe('Countersign workflow manifest');
+    expect(schema.additionalProperties).toBe(false);
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining([
+        'name',
+        'access',
+        'inputs',
+        'secrets',
+        'agent',
+        'steps',
+        'tools',
+        'approval',
+      ]),
+    );
   });
 
   it('runs `all`, serves a run, and drains on SIGTERM', async () => {

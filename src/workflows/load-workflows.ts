@@ -46,7 +46,7 @@ export function parseManifest(
     return {
       problems: document.errors.map((error) => ({
         file,
-        ...(error.linePos?.[0] ?? { line: 1, col: 1 }),
+        ...lines.linePos(error.pos[0]),
         path: '',
         message: `YAML: ${error.message}`,
       })),

@@ -66,7 +66,8 @@ export const inputSchema = z
       type: z.literal('string'),
       ...inputCommon,
       pattern: z.string().optional().meta({
-        description: 'A regular expression the whole value must match (anchor it with ^…$)',
+        description:
+          'A regular expression the value must match; anchor it (^…$) to match the whole value',
       }),
       maxLength: z.number().int().positive().max(4000).optional(),
       default: z.string().optional(),
@@ -228,48 +229,46 @@ export const approvalSchema = z
   })
   .meta({ description: 'Who approves high-risk tool calls, and how' });
 
-const manifestFields = z
-  .strictObject({
-    name: z
-      .string()
-      .regex(
-        /^[a-z][a-z0-9-]{1,62}$/,
-        'must be 2-63 lowercase letters, digits or -, starting with a letter',
-      )
-      .meta({ description: 'Unique; `/countersign run <name>`' }),
-    description: z.string().default(''),
-    access: accessSchema.optional(),
-    inputs: z
-      .record(
-        z.string().regex(/^[a-z][a-z0-9_]*$/, 'input names are lowercase letters, digits and _'),
-        inputSchema,
-      )
-      .default({}),
-    secrets: z
-      .array(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'secret names are UPPER_CASE'))
-      .default([])
-      .meta({
-        description:
-          'Names of the secrets the tools use (`{{secrets.NAME}}`); values come from the secret store at execution time',
-      }),
-    agent: agentSchema.optional(),
-    steps: z
-      .array(stepSchema)
-      .min(1)
-      .optional()
-      .meta({ description: 'A fixed runbook, run in order without a model' }),
-    tools: z.array(toolSchema).default([]),
-    approval: approvalSchema.optional(),
-  })
+const manifestFields = z.strictObject({
+  name: z
+    .string()
+    .regex(
+      /^[a-z][a-z0-9-]{1,62}$/,
+      'must be 2-63 lowercase letters, digits or -, starting with a letter',
+    )
+    .meta({ description: 'Unique; `/countersign run <name>`' }),
+  description: z.string().default(''),
+  access: accessSchema.optional(),
+  inputs: z
+    .record(
+      z.string().regex(/^[a-z][a-z0-9_]*$/, 'input names are lowercase letters, digits and _'),
+      inputSchema,
+    )
+    .default({}),
+  secrets: z
+    .array(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'secret names are UPPER_CASE'))
+    .default([])
+    .meta({
+      description:
+        'Names of the secrets the tools use (`{{secrets.NAME}}`); values come from the secret store at execution time',
+    }),
+  agent: agentSchema.optional(),
+  steps: z
+    .array(stepSchema)
+    .min(1)
+    .optional()
+    .meta({ description: 'A fixed runbook, run in order without a model' }),
+  tools: z.array(toolSchema).default([]),
+  approval: approvalSchema.optional(),
+});
+
+/** The manifest with its cross-checks (check-manifest.ts), which see the parsed fields. */
+export const manifestSchema = manifestFields
+  .superRefine((manifest, context) => checkManifest(manifest, context))
   .meta({
     title: 'Countersign workflow manifest',
     description: 'One workflow: who may start it, its inputs, its tools, and who approves what',
   });
-
-/** The manifest with its cross-checks (check-manifest.ts), which see the parsed fields. */
-export const manifestSchema = manifestFields.superRefine((manifest, context) =>
-  checkManifest(manifest, context),
-);
 
 export type WorkflowManifest = z.output<typeof manifestFields>;
 export type InputSpec = z.output<typeof inputSchema>;
