@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { dryRunInTerminal } from './cli/dry-run';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './observability/logger';
 import { type ServiceRoles, startService } from './service';
+import { ManifestToolRunner } from './tools/manifest-tool-runner';
 import { manifestJsonSchema } from './workflows/manifest-json-schema';
 import { validateManifests } from './workflows/validate-manifests';
 
@@ -68,6 +70,29 @@ program
     );
     process.stdout.write(report.text);
     process.exitCode = report.ok ? 0 : 1;
+  });
+program
+  .command('run')
+  .description('walk a workflow from the terminal: low-risk calls run, the rest are simulated')
+  .requiredOption(
+    '--dry-run',
+    'required: real runs start from Slack, where they are approved and recorded',
+  )
+  .argument('<workflow>', 'the workflow name')
+  .argument('[inputs...]', 'name=value inputs')
+  .option(
+    '--dir <dir>',
+    'directory of workflow manifests',
+    process.env.WORKFLOWS_DIR || './workflows',
+  )
+  .action(async (workflow: string, inputs: string[], options: { dir: string }) => {
+    process.exitCode = await dryRunInTerminal({
+      dir: options.dir,
+      workflow,
+      words: inputs,
+      tools: new ManifestToolRunner(),
+      write: (text) => process.stdout.write(text),
+    });
   });
 program
   .command('schema')

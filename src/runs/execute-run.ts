@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { renderDeep } from '../workflows/template';
 import { canonicalJson } from './canonical-json';
+import { agentToolPolicy, dryRunHold, dryRunResult } from './dry-run';
 import {
   ChannelUnavailableError,
   type Clock,
@@ -82,6 +83,11 @@ export async function executeRun(
     run = running;
   }
   if (run.manifest.steps === undefined) {
+    if (run.dryRun) {
+      return finish(deps, run, attempt, RunStatus.Succeeded, {
+        result: agentToolPolicy(run.manifest),
+      });
+    }
     return finish(deps, run, attempt, RunStatus.Failed, {
       error: 'agent workflows are not supported by this version yet',
     });
@@ -96,6 +102,7 @@ export async function executeRun(
       lastOutput = previous.output ?? '';
       continue;
     }
+    if (previous?.status === StepStatus.Simulated) continue;
     if (previous?.status === StepStatus.Failed) {
       return finish(deps, run, attempt, RunStatus.Failed, {
         error: previous.error ?? 'step failed',
@@ -130,6 +137,19 @@ export async function executeRun(
       status: StepStatus.Executing,
       startedAt: clock(),
     };
+    const hold = run.dryRun ? dryRunHold(run.manifest, spec.tool) : undefined;
+    if (hold !== undefined) {
+      const simulated: StepRecord = {
+        ...started,
+        status: StepStatus.Simulated,
+        output: hold,
+        finishedAt: clock(),
+      };
+      await runs.saveStep(run.id, simulated, attempt.owner);
+      run = { ...run, steps: [...run.steps.filter((step) => step.index !== index), simulated] };
+      await notifier.postStepOutcome(run, thread, simulated);
+      continue;
+    }
     // Recorded before the tool starts: after a crash, the next attempt knows it may have run.
     await runs.saveStep(run.id, started, attempt.owner);
     const outcome = await deps.tools.run(run, spec.tool, args, attempt.signal);
@@ -151,7 +171,9 @@ export async function executeRun(
     }
     lastOutput = outcome.output;
   }
-  return finish(deps, run, attempt, RunStatus.Succeeded, { result: lastOutput });
+  return finish(deps, run, attempt, RunStatus.Succeeded, {
+    result: run.dryRun ? dryRunResult(run.steps) : lastOutput,
+  });
 }
 
 async function finish(

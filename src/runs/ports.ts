@@ -56,9 +56,12 @@ export interface ToolOutcome {
   aborted?: boolean;
 }
 
+/** What a tool needs to know of its run: the manifest it runs under and the run's inputs. */
+export type ToolRunContext = Pick<RunRecord, 'workflow' | 'manifest' | 'inputs'>;
+
 export interface ToolRunner {
   run(
-    run: RunRecord,
+    run: ToolRunContext,
     toolName: string,
     args: Record<string, unknown>,
     signal?: AbortSignal,

@@ -24,6 +24,8 @@ export const StepStatus = {
   Executing: 'executing',
   Succeeded: 'succeeded',
   Failed: 'failed',
+  /** A dry run did not execute the call; its output says what would have happened. */
+  Simulated: 'simulated',
 } as const;
 export type StepStatus = (typeof StepStatus)[keyof typeof StepStatus];
 
@@ -67,6 +69,8 @@ export interface RunRecord {
   manifest: WorkflowManifest;
   inputs: InputValues;
   requester: Requester;
+  /** Calls above low risk are simulated, not executed (`--dry-run`). */
+  dryRun?: boolean;
   /** Slack's response_url for the command, to reach the requester if the channel cannot be used. */
   responseUrl?: string;
   status: RunStatus;
@@ -93,6 +97,7 @@ export type NewRun = Pick<
   | 'inputs'
   | 'requester'
   | 'responseUrl'
+  | 'dryRun'
 >;
 
 /** Every declared input, so an optional one left out renders as empty text rather than failing. */

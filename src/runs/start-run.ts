@@ -13,6 +13,8 @@ export interface RunRequest {
   /** Stable across Slack's redeliveries of one command (its trigger_id). */
   requestKey: string;
   responseUrl?: string;
+  /** Simulate every call above low risk (`--dry-run`). */
+  dryRun?: boolean;
 }
 
 export type PreparedRun =
@@ -43,6 +45,7 @@ export function prepareRun(catalog: WorkflowCatalog, request: RunRequest): Prepa
         inputs,
         requester: request.requester,
         ...(request.responseUrl ? { responseUrl: request.responseUrl } : {}),
+        ...(request.dryRun ? { dryRun: true } : {}),
       },
     };
   } catch (error) {

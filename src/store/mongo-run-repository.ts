@@ -25,6 +25,7 @@ function toRecord(doc: RunDocument): RunRecord {
     inputs: doc.inputs ?? {},
     requester: doc.requester,
     ...(doc.responseUrl ? { responseUrl: doc.responseUrl } : {}),
+    ...(doc.dryRun ? { dryRun: true } : {}),
     status: doc.status,
     history: doc.history ?? [],
     steps,

@@ -24,6 +24,7 @@ const runSchema = new Schema(
       channelId: { type: String, required: true },
     },
     responseUrl: String,
+    dryRun: Boolean,
     status: { type: String, required: true },
     history: { type: [statusChangeSchema], default: [] },
     // Keyed `s<index>`, so saving a step is one `$set` whether it is new or not.

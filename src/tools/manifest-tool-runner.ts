@@ -1,12 +1,12 @@
-import type { ToolOutcome, ToolRunner } from '../runs/ports';
-import { type RunRecord, templateInputs } from '../runs/run';
+import type { ToolOutcome, ToolRunContext, ToolRunner } from '../runs/ports';
+import { templateInputs } from '../runs/run';
 import { renderTemplate } from '../workflows/template';
 import { runCommand } from './run-command';
 
 /** Executes a run's tools as its manifest defines them. */
 export class ManifestToolRunner implements ToolRunner {
   async run(
-    run: RunRecord,
+    run: ToolRunContext,
     toolName: string,
     args: Record<string, unknown>,
     signal?: AbortSignal,

@@ -23,7 +23,8 @@ function inputsLine(run: RunRecord): string {
 /** The run's top message: posted when it starts, updated in place when it ends. */
 export function runHeadline(run: RunRecord): SlackMessage {
   const status = run.status === RunStatus.Queued ? RunStatus.Running : run.status;
-  const text = `${run.workflow} ${status} · run ${run.id} · requested by <@${run.requester.userId}>`;
+  const dry = run.dryRun ? 'Dry run of ' : '';
+  const text = `${dry}${run.workflow} ${status} · run ${run.id} · requested by <@${run.requester.userId}>`;
   return {
     text,
     blocks: [
@@ -32,7 +33,7 @@ export function runHeadline(run: RunRecord): SlackMessage {
         block_id: 'run_headline',
         text: {
           type: 'mrkdwn',
-          text: `*${run.workflow}* ${STATUS_LABEL[status]}\nRequested by <@${run.requester.userId}> · run \`${run.id}\``,
+          text: `${dry}*${run.workflow}* ${STATUS_LABEL[status]}${run.dryRun ? ' · calls above low risk are simulated, not run' : ''}\nRequested by <@${run.requester.userId}> · run \`${run.id}\``,
         },
       },
       {
@@ -46,11 +47,15 @@ export function runHeadline(run: RunRecord): SlackMessage {
 
 export function stepOutcomeMessage(run: RunRecord, step: StepRecord): SlackMessage {
   const total = run.manifest.steps?.length ?? 0;
-  const ok = step.status === StepStatus.Succeeded;
-  const title = `${ok ? ':white_check_mark:' : ':x:'} Step ${step.index + 1}/${total} · \`${step.tool}\``;
+  const ok = step.status !== StepStatus.Failed;
+  const icon =
+    { [StepStatus.Simulated]: ':fast_forward:', [StepStatus.Failed]: ':x:' }[
+      step.status as string
+    ] ?? ':white_check_mark:';
+  const title = `${icon} Step ${step.index + 1}/${total} · \`${step.tool}\`${step.status === StepStatus.Simulated ? ' · simulated' : ''}`;
   const body = (ok ? step.output : step.error) ?? '';
   return {
-    text: `Step ${step.index + 1}/${total} ${step.tool} ${ok ? 'succeeded' : 'failed'}`,
+    text: `Step ${step.index + 1}/${total} ${step.tool} ${step.status}`,
     blocks: [
       {
         type: 'section',

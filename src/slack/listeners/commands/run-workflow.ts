@@ -24,11 +24,20 @@ function refusal(prepared: Exclude<PreparedRun, { ok: true }>): string {
 /** `/countersign run <workflow> [name=value …]`: checks in memory, acks, then records and queues. */
 export async function runWorkflow(deps: CommandDeps, args: Args, words: string[]): Promise<void> {
   const { command, ack } = args;
-  const [workflow, ...inputWords] = words;
+  const options = words.filter((word) => word.startsWith('--'));
+  const unknown = options.find((option) => option !== '--dry-run');
+  if (unknown !== undefined) {
+    await ack({
+      response_type: 'ephemeral',
+      text: `Unknown option \`${escapeMrkdwn(unknown.slice(0, 40).replace(/`/g, ''))}\`. Usage: \`/countersign run <workflow> [name=value …] [--dry-run]\``,
+    });
+    return;
+  }
+  const [workflow, ...inputWords] = words.filter((word) => !word.startsWith('--'));
   if (workflow === undefined) {
     await ack({
       response_type: 'ephemeral',
-      text: 'Which workflow? Usage: `/countersign run <workflow> [name=value …]`',
+      text: 'Which workflow? Usage: `/countersign run <workflow> [name=value …] [--dry-run]`',
     });
     return;
   }
@@ -38,6 +47,7 @@ export async function runWorkflow(deps: CommandDeps, args: Args, words: string[]
     requester: { userId: command.user_id, teamId: command.team_id, channelId: command.channel_id },
     requestKey: command.trigger_id,
     responseUrl: command.response_url,
+    dryRun: options.includes('--dry-run'),
   });
   if (!prepared.ok) {
     await ack({ response_type: 'ephemeral', text: refusal(prepared) });

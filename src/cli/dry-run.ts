@@ -1,0 +1,83 @@
+import { canonicalJson } from '../runs/canonical-json';
+import { agentToolPolicy, dryRunHold } from '../runs/dry-run';
+import type { ToolRunner } from '../runs/ports';
+import { templateInputs } from '../runs/run';
+import { bindInputs, InputError, usageLine } from '../workflows/bind-inputs';
+import { formatProblem, loadWorkflows } from '../workflows/load-workflows';
+import { renderDeep } from '../workflows/template';
+
+export interface TerminalDryRun {
+  dir: string;
+  workflow: string;
+  /** The `name=value` words. */
+  words: string[];
+  tools: ToolRunner;
+  write: (text: string) => void;
+}
+
+const indent = (text: string) =>
+  text
+    .trimEnd()
+    .split('\n')
+    .map((line) => `    ${line}`)
+    .join('\n');
+
+/**
+ * `countersign run --dry-run <workflow> …`: the same walk as a dry run from Slack (low-risk calls
+ * run, the rest are simulated by the same rule), printed instead of posted and recorded.
+ * @returns the exit code: 0 when the walk got through, 1 when a call failed, 2 on bad input.
+ */
+export async function dryRunInTerminal(request: TerminalDryRun): Promise<number> {
+  const { write } = request;
+  const catalog = await loadWorkflows(request.dir);
+  const loaded = catalog.workflows.get(request.workflow);
+  if (loaded === undefined) {
+    const broken = catalog.problems.filter((problem) =>
+      problem.file.endsWith(`${request.workflow}.yaml`),
+    );
+    write(`No valid workflow "${request.workflow}" in ${request.dir}.\n`);
+    for (const problem of broken) write(`${formatProblem(problem)}\n`);
+    write(`Workflows: ${[...catalog.workflows.keys()].join(', ') || 'none'}\n`);
+    return 2;
+  }
+  const manifest = loaded.manifest;
+  let inputs: ReturnType<typeof bindInputs>;
+  try {
+    inputs = bindInputs(manifest, request.words);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    write(`Cannot start ${manifest.name}:\n${error.problems.map((p) => `  ${p}\n`).join('')}`);
+    write(
+      `Usage: ${usageLine(manifest).replace('/countersign run', 'countersign run --dry-run')}\n`,
+    );
+    return 2;
+  }
+  write(`Dry run of ${manifest.name} (manifest ${loaded.hash.slice(0, 12)}, ${loaded.file})\n`);
+  write(`Inputs: ${canonicalJson(inputs)}\n`);
+  if (manifest.steps === undefined) {
+    write(`${agentToolPolicy(manifest)}\n`);
+    return 0;
+  }
+  const run = { workflow: manifest.name, manifest, inputs };
+  let ran = 0;
+  let simulated = 0;
+  for (const [index, step] of manifest.steps.entries()) {
+    const label = `${index + 1}/${manifest.steps.length} ${step.tool}`;
+    const args = renderDeep(step.with, { inputs: templateInputs(run) }) as Record<string, unknown>;
+    const hold = dryRunHold(manifest, step.tool);
+    if (hold !== undefined) {
+      simulated++;
+      write(`${label}  simulated: ${hold}\n    arguments: ${canonicalJson(args)}\n`);
+      continue;
+    }
+    const outcome = await request.tools.run(run, step.tool, args);
+    ran++;
+    write(`${label}  ran: ${outcome.ok ? 'ok' : 'FAILED'}\n${indent(outcome.output)}\n`);
+    if (!outcome.ok) {
+      write(`Dry run stopped at step ${index + 1}: a real run would fail here too.\n`);
+      return 1;
+    }
+  }
+  write(`Dry run finished: ${ran} call(s) ran, ${simulated} simulated.\n`);
+  return 0;
+}

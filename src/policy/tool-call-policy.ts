@@ -1,0 +1,75 @@
+import picomatch from 'picomatch';
+import { formatDuration } from '../workflows/duration';
+import type { ApprovalSpec, ToolSpec, WorkflowManifest } from '../workflows/manifest-schema';
+import { findPlaceholders } from '../workflows/template';
+
+/** What may happen to one tool call: run now, wait for a human's yes, or never. */
+export type ToolCallDecision =
+  | { decision: 'allow' }
+  | { decision: 'approve'; approval: ApprovalSpec | undefined }
+  | { decision: 'deny'; reason: string };
+
+function findTool(manifest: WorkflowManifest, name: string): ToolSpec | undefined {
+  return manifest.tools.find((tool) => ('mcp' in tool ? tool.mcp : tool.name) === name);
+}
+
+/** The risk of one tool of an MCP server by its rules: deny, then high, then low globs, else the default. */
+export function mcpToolRisk(
+  rules: Extract<ToolSpec, { mcp: string }>['risk'],
+  toolName: string,
+): 'low' | 'high' | 'deny' {
+  const matches = (globs: string[] | undefined) =>
+    (globs ?? []).some((glob) => picomatch.isMatch(toolName, glob));
+  if (matches(rules.deny)) return 'deny';
+  if (matches(rules.high)) return 'high';
+  if (matches(rules.low)) return 'low';
+  return rules.default;
+}
+
+/**
+ * The policy for a call of `toolName` (for an MCP server, `mcpTool` names the server's tool).
+ * A tool the manifest does not define is denied.
+ */
+export function decideToolCall(
+  manifest: WorkflowManifest,
+  toolName: string,
+  mcpTool?: string,
+): ToolCallDecision {
+  const tool = findTool(manifest, toolName);
+  if (tool === undefined) {
+    return { decision: 'deny', reason: `"${toolName}" is not a tool of ${manifest.name}` };
+  }
+  const risk = 'mcp' in tool ? mcpToolRisk(tool.risk, mcpTool ?? '') : tool.risk;
+  if (risk === 'deny') {
+    return {
+      decision: 'deny',
+      reason: `the rules of ${manifest.name} deny ${toolName}/${mcpTool}`,
+    };
+  }
+  return risk === 'low'
+    ? { decision: 'allow' }
+    : { decision: 'approve', approval: manifest.approval };
+}
+
+/** Whether the tool's definition needs secret values to run. */
+export function usesSecrets(manifest: WorkflowManifest, toolName: string): boolean {
+  const tool = findTool(manifest, toolName);
+  const definition =
+    tool && ('mcp' in tool ? tool.server : 'http' in tool ? tool.http : tool.command);
+  return findPlaceholders(JSON.stringify(definition ?? {})).some(
+    (use) => 'scope' in use && use.scope === 'secrets',
+  );
+}
+
+/** Who decides and how, in plain words (ids are not mentions, so naming them pings nobody). */
+export function describeApproval(approval: ApprovalSpec | undefined): string {
+  if (approval === undefined)
+    return 'approval (no approvers are configured, so it could not be given)';
+  const who = [
+    ...(approval.approvers.users ?? []),
+    ...(approval.approvers.usergroups ?? []).map((group) => `members of ${group}`),
+  ].join(', ');
+  const count = approval.required === 1 ? '1 approval' : `${approval.required} approvals`;
+  const where = approval.channel ? `, card in ${approval.channel}` : '';
+  return `${count} from ${who}${where}, expiring after ${formatDuration(approval.timeout)}`;
+}

@@ -1,0 +1,63 @@
+import {
+  decideToolCall,
+  describeApproval,
+  mcpToolRisk,
+  usesSecrets,
+} from '../policy/tool-call-policy';
+import type { WorkflowManifest } from '../workflows/manifest-schema';
+import { type StepRecord, StepStatus } from './run';
+
+/**
+ * A dry run walks the workflow for real, except that every call above low risk is simulated:
+ * it reports which calls would have waited for approval, and from whom. Secrets are not resolved,
+ * so a low-risk call that needs one is simulated too.
+ */
+
+/** Why a dry run does not execute a call of this tool, or undefined when it may run. */
+export function dryRunHold(manifest: WorkflowManifest, toolName: string): string | undefined {
+  const policy = decideToolCall(manifest, toolName);
+  if (policy.decision === 'deny') return `would be refused: ${policy.reason}`;
+  if (policy.decision === 'approve') {
+    return `high risk: would wait for ${describeApproval(policy.approval)}`;
+  }
+  if (usesSecrets(manifest, toolName)) {
+    return 'not run: it needs secrets, which a dry run does not resolve';
+  }
+  return undefined;
+}
+
+/** The summary a dry run ends with. */
+export function dryRunResult(steps: readonly StepRecord[]): string {
+  const ran = steps.filter((step) => step.status === StepStatus.Succeeded).length;
+  const held = steps.filter((step) => step.status === StepStatus.Simulated);
+  const lines = [`Dry run: ${ran} call(s) ran, ${held.length} simulated.`];
+  for (const step of held) lines.push(`• step ${step.index + 1} ${step.tool}: ${step.output}`);
+  return lines.join('\n');
+}
+
+/**
+ * For an agent workflow the model chooses the calls, so a dry run can only say what each tool
+ * would be allowed to do.
+ */
+export function agentToolPolicy(manifest: WorkflowManifest): string {
+  const lines = [`Dry run of an agent workflow: the model would choose among these tools.`];
+  for (const tool of manifest.tools) {
+    if ('mcp' in tool) {
+      const rules = (['low', 'high', 'deny'] as const)
+        .map((risk) => (tool.risk[risk]?.length ? `${risk}: ${tool.risk[risk]?.join(', ')}` : ''))
+        .filter(Boolean);
+      const fallback = mcpToolRisk({ default: tool.risk.default }, '');
+      lines.push(
+        `• ${tool.mcp} (MCP server): ${rules.join('; ')}${rules.length ? '; ' : ''}any other tool: ${fallback}`,
+      );
+      continue;
+    }
+    lines.push(
+      `• ${tool.name}: ${dryRunHold(manifest, tool.name) ?? 'low risk: would run at once'}`,
+    );
+  }
+  if (manifest.tools.some((tool) => 'mcp' in tool) && manifest.approval) {
+    lines.push(`High-risk calls would wait for ${describeApproval(manifest.approval)}.`);
+  }
+  return lines.join('\n');
+}
