@@ -9,8 +9,13 @@ type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 /** `/countersign list`: the workflows this user may start from this channel. */
 export async function listWorkflows(deps: CommandDeps, { command, ack }: Args): Promise<void> {
   const requester = { userId: command.user_id, channelId: command.channel_id };
-  const lines = [...deps.catalog().workflows.values()]
-    .filter(({ manifest }) => mayStartWorkflow(manifest, requester))
+  const loaded = [...deps.catalog().workflows.values()];
+  // Every check shares the same bounded group lookups, so the answer still comes in time.
+  const decisions = await Promise.all(
+    loaded.map(({ manifest }) => mayStartWorkflow(manifest, requester, deps.groups)),
+  );
+  const lines = loaded
+    .filter((_, index) => decisions[index]?.allowed)
     .sort((a, b) => a.manifest.name.localeCompare(b.manifest.name))
     .map(({ manifest }) => {
       const about = manifest.description ? ` — ${escapeMrkdwn(manifest.description.trim())}` : '';
