@@ -76,6 +76,12 @@ const envSchema = z.object({
     .int('must be a whole number of milliseconds')
     .min(1_000, 'must be at least 1000')
     .default(60_000),
+  // Slack answers usergroups.users.list about 20 times a minute; 0 asks on every command.
+  USERGROUP_CACHE_TTL_MS: z.coerce
+    .number({ error: 'must be a number of milliseconds' })
+    .int('must be a whole number of milliseconds')
+    .min(0, 'must be a whole number of milliseconds')
+    .default(60_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce
     .number({ error: 'must be a number of milliseconds' })
     .int('must be a whole number of milliseconds')

@@ -3,14 +3,16 @@ import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Config } from './config';
 import { closeServer, healthRoutes, listen, serveRoutes } from './observability/health-routes';
-import type { Logger } from './observability/logger';
+import { boltLogger, type Logger } from './observability/logger';
 import { createMetrics, type Metrics } from './observability/metrics';
+import { CachedUsergroupDirectory } from './policy/cached-usergroup-directory';
 import { BullmqRunQueue } from './queue/bullmq-run-queue';
 import { startRunWorker } from './queue/run-worker';
 import type { Clock } from './runs/ports';
 import { recoverRuns } from './runs/recover-runs';
 import { createSlackApp } from './slack/create-slack-app';
 import { SlackRunNotifier } from './slack/slack-run-notifier';
+import { SlackUsergroupDirectory } from './slack/slack-usergroup-directory';
 import { openDatabase } from './store/database';
 import { ManifestToolRunner } from './tools/manifest-tool-runner';
 import { formatProblem, loadWorkflows, type WorkflowCatalog } from './workflows/load-workflows';
@@ -29,6 +31,9 @@ export interface RunningService {
   /** Stops taking work, lets work in progress finish (up to SHUTDOWN_TIMEOUT_MS), closes connections. */
   stop(): Promise<void>;
 }
+
+/** Slack waits 3 s for a slash command's answer; looking up user groups may take half of that. */
+const ACCESS_CHECK_TIMEOUT_MS = 1_500;
 
 /** Resolves with the promise's outcome, or with `undefined` after `ms`. */
 async function within<T>(ms: number, promise: Promise<T>): Promise<T | undefined> {
@@ -120,10 +125,27 @@ export async function startService(
   let port: number;
   let stopHttp: () => Promise<void>;
   if (roles.http) {
+    const usergroupClient = new webApi.WebClient(config.SLACK_BOT_TOKEN, {
+      ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
+      logger: boltLogger(log),
+      // Asked while a slash command waits for its answer: no retries, no waiting out a rate
+      // limit; a lookup that hangs is dropped (and not cached) after a few seconds.
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+      timeout: 5_000,
+    });
+    const directory = new CachedUsergroupDirectory(
+      new SlackUsergroupDirectory(usergroupClient, log),
+      config.USERGROUP_CACHE_TTL_MS,
+      clock,
+    );
     const slack = createSlackApp(config, log, routes, {
       catalog: () => catalog,
       runs: database.runs,
       queue,
+      groups: { directory, timeoutMs: ACCESS_CHECK_TIMEOUT_MS },
+      audit: database.audit,
+      admins: new Set(config.COUNTERSIGN_ADMINS),
       clock,
       log,
       metrics,

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const src = path.join(__dirname, '../src');
-const CORE = ['runs', 'policy', 'workflows', 'approvals'];
+const CORE = ['runs', 'policy', 'workflows', 'approvals', 'audit'];
 const TRANSPORT =
   /from '(@slack\/[^']+|bullmq|ioredis|mongoose|prom-client)'|from '\.\.\/(slack|queue|store)\//;
 

@@ -23,6 +23,7 @@ describe('configuration from the environment', () => {
       COUNTERSIGN_ADMINS: [],
       LOG_LEVEL: 'info',
       QUEUE_PREFIX: 'countersign',
+      USERGROUP_CACHE_TTL_MS: 60_000,
     });
     expect(config.SLACK_APP_TOKEN).toBeUndefined();
   });
@@ -54,6 +55,7 @@ describe('configuration from the environment', () => {
       'WORKER_CONCURRENCY must be a whole number from 1 to 100',
     ],
     [{ ...minimal, SHUTDOWN_TIMEOUT_MS: '-1' }, 'SHUTDOWN_TIMEOUT_MS must be a whole number of'],
+    [{ ...minimal, USERGROUP_CACHE_TTL_MS: '1m' }, 'USERGROUP_CACHE_TTL_MS must be a number of'],
   ])('stops on a bad value with one line naming the variable (%o)', (env, message) => {
     const text = errorOf(env as Record<string, string>);
     expect(text.startsWith(message)).toBe(true);

@@ -1,4 +1,4 @@
-import { mayStartWorkflow } from '../policy/may-start-workflow';
+import { type GroupLookup, mayStartWorkflow } from '../policy/may-start-workflow';
 import { bindInputs, InputError, usageLine } from '../workflows/bind-inputs';
 import type { WorkflowCatalog } from '../workflows/load-workflows';
 import type { Clock, RunQueue, RunRepository } from './ports';
@@ -17,20 +17,45 @@ export interface RunRequest {
   dryRun?: boolean;
 }
 
-export type PreparedRun =
-  | { ok: true; run: NewRun }
-  /** Also the answer when the workflow exists but the user may not run it: a refusal reveals nothing. */
+/**
+ * Why a request starts nothing. `not_allowed` and `unknown_workflow` are told to the user in the
+ * same words: a refusal reveals nothing about a workflow the user may not run.
+ */
+export type RunRefusal =
   | { ok: false; reason: 'unknown_workflow'; workflow: string }
+  | { ok: false; reason: 'not_allowed'; workflow: string; manifestHash: string }
+  | {
+      ok: false;
+      reason: 'access_unresolved';
+      workflow: string;
+      manifestHash: string;
+      error: string;
+    }
   | { ok: false; reason: 'bad_inputs'; workflow: string; problems: string[]; usage: string };
 
+export type PreparedRun = { ok: true; run: NewRun } | RunRefusal;
+
 /**
- * Checks a run request against the catalog without any I/O, so the slash command can be
- * answered within Slack's 3 seconds with either an error or an acknowledgement.
+ * Checks a run request against the catalog and the workflow's access rules, without touching the
+ * stores, so the slash command can be answered within Slack's 3 seconds with either an error or
+ * an acknowledgement. The only I/O is the user-group lookup, bounded by `groups.timeoutMs`.
+ * Access is checked before the inputs, so a user who may not run a workflow learns nothing of them.
  */
-export function prepareRun(catalog: WorkflowCatalog, request: RunRequest): PreparedRun {
+export async function prepareRun(
+  catalog: WorkflowCatalog,
+  request: RunRequest,
+  groups: GroupLookup,
+): Promise<PreparedRun> {
   const loaded = catalog.workflows.get(request.workflow);
-  if (loaded === undefined || !mayStartWorkflow(loaded.manifest, request.requester)) {
+  if (loaded === undefined) {
     return { ok: false, reason: 'unknown_workflow', workflow: request.workflow };
+  }
+  const access = await mayStartWorkflow(loaded.manifest, request.requester, groups);
+  if (!access.allowed) {
+    const refused = { workflow: loaded.manifest.name, manifestHash: loaded.hash };
+    return access.reason === 'access_unresolved'
+      ? { ok: false, reason: 'access_unresolved', ...refused, error: access.error }
+      : { ok: false, reason: 'not_allowed', ...refused };
   }
   try {
     const inputs = bindInputs(loaded.manifest, request.words);

@@ -1,4 +1,4 @@
-import { webApi } from '@slack/bolt';
+import type { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { ChannelUnavailableError, type RunNotifier } from '../runs/ports';
 import type { RunRecord, StepRecord, ThreadRef } from '../runs/run';
@@ -8,6 +8,7 @@ import {
   runHeadline,
   stepOutcomeMessage,
 } from './blocks/run-messages';
+import { slackError } from './slack-error';
 
 // Slack errors that mean the bot cannot use the channel at all; retrying changes nothing.
 const CHANNEL_REFUSALS = new Set([
@@ -17,11 +18,6 @@ const CHANNEL_REFUSALS = new Set([
   'restricted_action',
   'restricted_action_read_only_channel',
 ]);
-
-function slackError(error: unknown): string | undefined {
-  const data = (error as { code?: string; data?: { error?: string } }) ?? {};
-  return data.code === webApi.ErrorCode.PlatformError ? data.data?.error : undefined;
-}
 
 /** Posts a run's progress to Slack through the Web API: a headline message and its thread. */
 export class SlackRunNotifier implements RunNotifier {

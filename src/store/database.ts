@@ -1,10 +1,13 @@
 import mongoose, { type Connection } from 'mongoose';
+import { auditEventModel } from './audit-event-model';
+import { MongoAuditLog } from './mongo-audit-log';
 import { MongoRunRepository } from './mongo-run-repository';
 import { runModel } from './run-model';
 
 export interface Database {
   connection: Connection;
   runs: MongoRunRepository;
+  audit: MongoAuditLog;
   /** Resolves when the server answers a ping; used by /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -17,9 +20,12 @@ export async function openDatabase(uri: string): Promise<Database> {
     .asPromise();
   const runs = runModel(connection);
   await runs.createIndexes();
+  const auditEvents = auditEventModel(connection);
+  await auditEvents.createIndexes();
   return {
     connection,
     runs: new MongoRunRepository(runs),
+    audit: new MongoAuditLog(auditEvents),
     async ping() {
       const db = connection.db;
       if (db === undefined) throw new Error('MongoDB is not connected');

@@ -165,9 +165,11 @@ describe('/countersign run, end to end through Bolt, BullMQ and MongoDB', () => 
 
   it('lists the workflows the user may run', async () => {
     const response = await h.slash({ text: 'list' });
-    const { text } = response.json as { text: string };
-    expect(text).toContain('*hello*');
-    expect(text).toContain('/countersign run hello name=<string>');
+    const { text, blocks } = response.json as { text: string; blocks: unknown[] };
+    expect(text).toContain('hello');
+    const shown = JSON.stringify(blocks);
+    expect(shown).toContain('*hello*');
+    expect(shown).toContain('/countersign run hello name=&lt;string&gt;');
   });
 
   it('refuses a forged signature with 401 and starts nothing', async () => {

@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import mongoose, { type Connection } from 'mongoose';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/observability/logger';
+import type { Clock } from '../../src/runs/ports';
 import { type RunningService, type ServiceRoles, startService } from '../../src/service';
 import { type FakeSlackApi, startFakeSlackApi } from './fake-slack-api';
 import {
@@ -38,6 +39,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** Share another harness's stores and fake Slack (a second process of the same deployment). */
   share?: Pick<Harness, 'slack' | 'mongoUri' | 'queuePrefix'>;
+  /** The service's clock (run times, cache expiry); the real one by default. */
+  clock?: Clock;
 }
 
 /** The real service (Bolt receiver, BullMQ worker, mongoose) against the fake Slack and real stores. */
@@ -71,6 +74,7 @@ export async function startHarness(name: string, options: HarnessOptions = {}): 
     config,
     options.roles ?? { http: true, worker: true },
     createLogger('debug', sink),
+    options.clock,
   );
   const baseUrl = `http://127.0.0.1:${service.port}`;
   const db = await mongoose.createConnection(mongoUri).asPromise();

@@ -16,3 +16,8 @@ export function codeBlock(text: string, limit = 3000): string {
   const body = fitText(escapeMrkdwn(text.replace(/```/g, 'ˋˋˋ')), limit - 2 * fence.length - 2);
   return `${fence}\n${body}${fence}`;
 }
+
+/** Text shown as inline code: escaped, and with backticks that would end the code span replaced. */
+export function inlineCode(text: string): string {
+  return `\`${escapeMrkdwn(text.replace(/`/g, 'ˋ'))}\``;
+}

@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
+import type { AuditLog } from '../../../audit/ports';
 import type { Metrics } from '../../../observability/metrics';
+import type { GroupLookup } from '../../../policy/may-start-workflow';
 import type { Clock, RunQueue, RunRepository } from '../../../runs/ports';
 import type { WorkflowCatalog } from '../../../workflows/load-workflows';
 
@@ -8,6 +10,11 @@ export interface CommandDeps {
   catalog: () => WorkflowCatalog;
   runs: RunRepository;
   queue: RunQueue;
+  /** User-group lookups of access rules, bounded so the command is still answered in time. */
+  groups: GroupLookup;
+  audit: AuditLog;
+  /** Slack user ids of COUNTERSIGN_ADMINS. */
+  admins: ReadonlySet<string>;
   clock: Clock;
   log: Logger;
   metrics: Metrics;
