@@ -113,7 +113,7 @@ describe('/countersign run, end to end through Bolt, BullMQ and MongoDB', () => 
     const { text, response_type } = response.json as { text: string; response_type: string };
     expect(response_type).toBe('ephemeral');
     expect(text).toContain('name is required');
-    expect(text).toContain('/countersign run hello name=<string> [greeting=<string>]');
+    expect(text).toContain('/countersign run hello name=&lt;string&gt; [greeting=&lt;string&gt;]');
   });
 
   it('rejects unknown inputs and values that break the manifest rules', async () => {
@@ -158,7 +158,7 @@ describe('/countersign run, end to end through Bolt, BullMQ and MongoDB', () => 
       const response = await h.slash({ text });
       const body = response.json as { text: string; response_type: string };
       expect(body.response_type).toBe('ephemeral');
-      expect(body.text).toContain('/countersign run <workflow> [name=value …]');
+      expect(body.text).toContain('/countersign run &lt;workflow&gt; [name=value …]');
       if (text === 'rnu hello') expect(body.text).toContain('Unknown subcommand `rnu`');
     }
   });

@@ -120,7 +120,7 @@ describe('Socket Mode, end to end through the WebSocket, BullMQ and MongoDB', ()
   it('answers help in the ack payload, ephemeral, with the usage', async () => {
     const ack = await socket.sendSlashCommand({ text: 'help' });
     expect(ack.response_type).toBe('ephemeral');
-    expect(ack.text).toContain('/countersign run <workflow> [name=value …]');
+    expect(ack.text).toContain('/countersign run &lt;workflow&gt; [name=value …]');
   });
 
   it('answers an unknown workflow in the ack and records nothing', async () => {

@@ -10,6 +10,7 @@ import {
 } from '../../../runs/start-run';
 import { escapeMrkdwn, fitText } from '../../blocks/mrkdwn';
 import type { CommandDeps } from './deps';
+import { RUN_USAGE } from './usage';
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
@@ -24,7 +25,10 @@ function refusal(refused: RunRefusal): string {
       return `Countersign could not check your access to "${workflow}" right now (Slack did not say which user groups you are in). Nothing ran; please try again in a moment.`;
     case 'bad_inputs': {
       const problems = refused.problems.map((problem) => `• ${escapeMrkdwn(problem)}`).join('\n');
-      return fitText(`Cannot start *${workflow}*:\n${problems}\nUsage: \`${refused.usage}\``, 3000);
+      return fitText(
+        `Cannot start *${workflow}*:\n${problems}\nUsage: \`${escapeMrkdwn(refused.usage)}\``,
+        3000,
+      );
     }
   }
 }
@@ -37,7 +41,7 @@ export async function runWorkflow(deps: CommandDeps, args: Args, words: string[]
   if (unknown !== undefined) {
     await ack({
       response_type: 'ephemeral',
-      text: `Unknown option \`${escapeMrkdwn(unknown.slice(0, 40).replace(/`/g, ''))}\`. Usage: \`/countersign run <workflow> [name=value …] [--dry-run]\``,
+      text: `Unknown option \`${escapeMrkdwn(unknown.slice(0, 40).replace(/`/g, ''))}\`. Usage: \`${RUN_USAGE}\``,
     });
     return;
   }
@@ -45,7 +49,7 @@ export async function runWorkflow(deps: CommandDeps, args: Args, words: string[]
   if (workflow === undefined) {
     await ack({
       response_type: 'ephemeral',
-      text: 'Which workflow? Usage: `/countersign run <workflow> [name=value …] [--dry-run]`',
+      text: `Which workflow? Usage: \`${RUN_USAGE}\``,
     });
     return;
   }
