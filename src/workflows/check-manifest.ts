@@ -22,6 +22,7 @@ export function checkManifest(manifest: WorkflowManifest, context: z.RefinementC
   if ((manifest.agent === undefined) === (manifest.steps === undefined)) {
     report([], 'needs exactly one of `agent` or `steps`');
   }
+  checkAccess(manifest, report);
   checkInputs(manifest, report);
   checkSecrets(manifest, report);
   checkTools(manifest, report);
@@ -36,6 +37,18 @@ function isRegExp(source: string): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+function checkAccess(manifest: WorkflowManifest, report: Report): void {
+  const access = manifest.access;
+  if (access === undefined) return;
+  const listed = [access.users, access.usergroups, access.channels].some((ids) => ids?.length);
+  if (!listed) {
+    report(
+      ['access'],
+      'lets nobody start the workflow; list users, usergroups or channels, or leave `access` out to let everyone',
+    );
   }
 }
 

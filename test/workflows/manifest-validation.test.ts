@@ -349,6 +349,17 @@ approval: { approvers: {}, escalate_to: { usergroups: [S0ONCALL] } }
     ]);
   });
 
+  it('an access block lets somebody in', () => {
+    expect(
+      problemsOf(`name: demo
+access: { users: [] }
+agent: { instructions: go }
+`),
+    ).toEqual([
+      '2:1  access  lets nobody start the workflow; list users, usergroups or channels, or leave `access` out to let everyone',
+    ]);
+  });
+
   it('tool and MCP server names are unique', () => {
     expect(
       problemsOf(`name: demo
