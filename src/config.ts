@@ -39,6 +39,7 @@ const envSchema = z.object({
     .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI')
     .default('mongodb://127.0.0.1:27017/countersign'),
   WORKFLOWS_DIR: z.string().min(1).default('./workflows'),
+  WORKFLOWS_WATCH: z.stringbool({ error: 'must be true or false' }).default(true),
   COUNTERSIGN_ADMINS: z
     .string()
     .default('')

@@ -15,7 +15,8 @@ import { SlackRunNotifier } from './slack/slack-run-notifier';
 import { SlackUsergroupDirectory } from './slack/slack-usergroup-directory';
 import { openDatabase } from './store/database';
 import { ManifestToolRunner } from './tools/manifest-tool-runner';
-import { formatProblem, loadWorkflows, type WorkflowCatalog } from './workflows/load-workflows';
+import { formatProblem } from './workflows/load-workflows';
+import { startWorkflowRegistry, type WorkflowChange } from './workflows/workflow-registry';
 
 export interface ServiceRoles {
   /** Slack receiver plus health routes. */
@@ -54,6 +55,20 @@ async function closeRedis(redis: Redis): Promise<void> {
   if ((await within(2_000, quit)) === undefined) redis.disconnect();
 }
 
+function logWorkflowChange(log: Logger, change: WorkflowChange): void {
+  if (change.kind !== 'rejected') {
+    log.info(change, `workflow ${change.kind}`);
+    return;
+  }
+  const { problems, ...rest } = change;
+  log.error(
+    { ...rest, problems: problems.map(formatProblem) },
+    change.servingHash
+      ? 'invalid manifest refused; its previous version keeps serving'
+      : 'invalid manifest skipped',
+  );
+}
+
 /** Wires every part for the chosen roles; the composition root, the only file that knows them all. */
 export async function startService(
   config: Config,
@@ -61,11 +76,18 @@ export async function startService(
   log: Logger,
   clock: Clock = () => new Date(),
 ): Promise<RunningService> {
-  const catalog: WorkflowCatalog = await loadWorkflows(config.WORKFLOWS_DIR);
-  for (const problem of catalog.problems) {
-    log.error({ problem: formatProblem(problem) }, 'invalid manifest skipped');
+  // Only the Slack side reads manifests from disk: a worker runs the copy stored with each run.
+  const registry = roles.http
+    ? await startWorkflowRegistry({
+        dir: config.WORKFLOWS_DIR,
+        watch: config.WORKFLOWS_WATCH,
+        onChange: (change) => logWorkflowChange(log, change),
+        onError: (error) => log.error({ err: error }, 'workflows could not be reloaded'),
+      })
+    : undefined;
+  if (registry) {
+    log.info({ workflows: [...registry.catalog().workflows.keys()] }, 'workflows loaded');
   }
-  log.info({ workflows: [...catalog.workflows.keys()] }, 'workflows loaded');
 
   const metrics = createMetrics();
   const database = await openDatabase(config.MONGODB_URI);
@@ -124,7 +146,8 @@ export async function startService(
   const afterAck = new Set<Promise<unknown>>();
   let port: number;
   let stopHttp: () => Promise<void>;
-  if (roles.http) {
+  // The registry exists exactly when roles.http does: the Slack side.
+  if (registry) {
     const usergroupClient = new webApi.WebClient(config.SLACK_BOT_TOKEN, {
       ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
       logger: boltLogger(log),
@@ -140,7 +163,7 @@ export async function startService(
       clock,
     );
     const slack = createSlackApp(config, log, routes, {
-      catalog: () => catalog,
+      catalog: registry.catalog,
       runs: database.runs,
       queue,
       groups: { directory, timeoutMs: ACCESS_CHECK_TIMEOUT_MS },
@@ -169,6 +192,7 @@ export async function startService(
     const left = () => Math.max(0, deadline - Date.now());
     log.info('stopping: no new requests or jobs');
     clearInterval(recovery);
+    await registry?.stop();
     await stopHttp();
     await within(left(), Promise.allSettled([...afterAck]));
     if (worker) {

@@ -20,6 +20,7 @@ describe('configuration from the environment', () => {
       REDIS_URL: 'redis://127.0.0.1:6379',
       MONGODB_URI: 'mongodb://127.0.0.1:27017/countersign',
       WORKFLOWS_DIR: './workflows',
+      WORKFLOWS_WATCH: true,
       COUNTERSIGN_ADMINS: [],
       LOG_LEVEL: 'info',
       QUEUE_PREFIX: 'countersign',
@@ -56,6 +57,7 @@ describe('configuration from the environment', () => {
     ],
     [{ ...minimal, SHUTDOWN_TIMEOUT_MS: '-1' }, 'SHUTDOWN_TIMEOUT_MS must be a whole number of'],
     [{ ...minimal, USERGROUP_CACHE_TTL_MS: '1m' }, 'USERGROUP_CACHE_TTL_MS must be a number of'],
+    [{ ...minimal, WORKFLOWS_WATCH: 'sometimes' }, 'WORKFLOWS_WATCH must be true or false'],
   ])('stops on a bad value with one line naming the variable (%o)', (env, message) => {
     const text = errorOf(env as Record<string, string>);
     expect(text.startsWith(message)).toBe(true);
@@ -83,5 +85,11 @@ describe('configuration from the environment', () => {
     expect([...config.secretValues]).toEqual([['OPS_API_TOKEN', 'abc']]);
     expect(config.COUNTERSIGN_SECRETS_FILE).toBe('/run/secrets.yaml');
     expect(config.COUNTERSIGN_ADMINS).toEqual(['U0ADMIN', 'W0ENTERPRISE']);
+  });
+
+  it('turns hot reload of the workflows off with WORKFLOWS_WATCH=false', () => {
+    expect(loadConfig({ ...minimal, WORKFLOWS_WATCH: 'false' }).WORKFLOWS_WATCH).toBe(false);
+    expect(loadConfig({ ...minimal, WORKFLOWS_WATCH: '0' }).WORKFLOWS_WATCH).toBe(false);
+    expect(loadConfig({ ...minimal, WORKFLOWS_WATCH: 'true' }).WORKFLOWS_WATCH).toBe(true);
   });
 });

@@ -93,34 +93,105 @@ export function parseManifest(
   return { workflow: { manifest: parsed.data, hash, file, namePosition } };
 }
 
+export type ParsedManifest = ReturnType<typeof parseManifest>;
+
+/** One manifest file as read now, for {@link assembleCatalog}. */
+export interface ManifestFile {
+  file: string;
+  parsed: ParsedManifest;
+  /** The version this file served until now; it keeps serving while the new text is refused. */
+  lastGood?: LoadedWorkflow;
+}
+
+/**
+ * Builds a catalog from manifest files, taken in the given order. A workflow name belongs to the
+ * file that served it in `previous` (if that file still claims it), else to the first file that
+ * claims it; any other claim is a problem. A refused file keeps serving its `lastGood` version.
+ */
+export function assembleCatalog(
+  files: readonly ManifestFile[],
+  previous?: WorkflowCatalog,
+): WorkflowCatalog {
+  const claimed = (entry: ManifestFile) =>
+    'workflow' in entry.parsed ? entry.parsed.workflow : entry.lastGood;
+  const incumbents = new Map<string, string>();
+  for (const entry of files) {
+    const name = claimed(entry)?.manifest.name;
+    if (name !== undefined && previous?.workflows.get(name)?.file === entry.file) {
+      incumbents.set(name, entry.file);
+    }
+  }
+  const workflows = new Map<string, LoadedWorkflow>();
+  const problems: ManifestProblem[] = [];
+  const ownerOtherThan = (file: string, name: string) => {
+    const owner = incumbents.get(name) ?? workflows.get(name)?.file;
+    return owner === file ? undefined : owner;
+  };
+  for (const entry of files) {
+    const { file, parsed, lastGood } = entry;
+    if ('workflow' in parsed) {
+      const owner = ownerOtherThan(file, parsed.workflow.manifest.name);
+      if (owner === undefined) {
+        workflows.set(parsed.workflow.manifest.name, parsed.workflow);
+        continue;
+      }
+      problems.push({
+        file,
+        ...parsed.workflow.namePosition,
+        path: 'name',
+        message: `"${parsed.workflow.manifest.name}" is already the name of the workflow in ${owner}`,
+      });
+    } else {
+      problems.push(...parsed.problems);
+    }
+    if (lastGood && ownerOtherThan(file, lastGood.manifest.name) === undefined) {
+      workflows.set(lastGood.manifest.name, lastGood);
+    }
+  }
+  return { workflows, problems };
+}
+
+/** Whether a directory entry is a manifest; dot files are editors' locks and temporary copies. */
+export function isManifestFileName(name: string): boolean {
+  return /\.ya?ml$/.test(name) && !name.startsWith('.');
+}
+
+/** A manifest file of a directory as read now: its text, or why it could not be read. */
+export interface ReadManifest {
+  file: string;
+  /** undefined when the file could not be read (its problem is in `parsed`). */
+  source: string | undefined;
+  parsed: ParsedManifest;
+}
+
+/** Reads and parses every manifest of a directory, in file name order. */
+export async function readManifestFiles(dir: string): Promise<ReadManifest[]> {
+  const names = (await readdir(dir)).filter(isManifestFileName).sort();
+  const read: ReadManifest[] = [];
+  for (const name of names) {
+    const file = path.join(dir, name);
+    let source: string;
+    try {
+      source = await readFile(file, 'utf8');
+    } catch (error) {
+      // Deleted since it was listed: it is gone, not broken.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      const message = `cannot be read: ${(error as Error).message}`;
+      const problem = { file, line: 1, col: 1, path: '', message };
+      read.push({ file, source: undefined, parsed: { problems: [problem] } });
+      continue;
+    }
+    read.push({ file, source, parsed: parseManifest(file, source) });
+  }
+  return read;
+}
+
 /**
  * Loads every `*.yaml`/`*.yml` file of a directory. One broken file never hides the valid ones:
  * it is reported in `problems` and skipped.
  */
 export async function loadWorkflows(dir: string): Promise<WorkflowCatalog> {
-  const names = (await readdir(dir)).filter((name) => /\.ya?ml$/.test(name)).sort();
-  const workflows = new Map<string, LoadedWorkflow>();
-  const problems: ManifestProblem[] = [];
-  for (const name of names) {
-    const file = path.join(dir, name);
-    const result = parseManifest(file, await readFile(file, 'utf8'));
-    if ('problems' in result) {
-      problems.push(...result.problems);
-      continue;
-    }
-    const existing = workflows.get(result.workflow.manifest.name);
-    if (existing) {
-      problems.push({
-        file,
-        ...result.workflow.namePosition,
-        path: 'name',
-        message: `"${result.workflow.manifest.name}" is already the name of the workflow in ${existing.file}`,
-      });
-      continue;
-    }
-    workflows.set(result.workflow.manifest.name, result.workflow);
-  }
-  return { workflows, problems };
+  return assembleCatalog(await readManifestFiles(dir));
 }
 
 export function formatProblem(problem: ManifestProblem): string {

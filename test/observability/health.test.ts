@@ -15,8 +15,11 @@ describe('health, readiness and metrics', () => {
   it('reports live, ready with both stores, and Prometheus metrics', async () => {
     const health = await fetch(`${h.baseUrl}/healthz`);
     expect(health.status).toBe(200);
-    const ready = await fetch(`${h.baseUrl}/readyz`);
-    expect(ready.status).toBe(200);
+    // The service listens before its Redis connection is up; readiness is what says when it is.
+    const ready = await eventually('the service to be ready', async () => {
+      const response = await fetch(`${h.baseUrl}/readyz`);
+      return response.status === 200 ? response : undefined;
+    });
     expect(await ready.json()).toEqual({ status: 'ready', checks: { redis: 'ok', mongodb: 'ok' } });
     await h.slash({ text: 'help' });
     const metrics = await (await fetch(`${h.baseUrl}/metrics`)).text();

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { loadWorkflows } from '../../src/workflows/load-workflows';
@@ -87,5 +87,21 @@ tools: [{ name: t, risk: low, command: { argv: [echo] } }]
       await dirWith({ 'a.yaml': `${valid('alpha')}description: new\n` }),
     );
     expect(first.workflows.get('alpha')?.hash).not.toBe(second.workflows.get('alpha')?.hash);
+  });
+
+  it("ignores editors' dot files and reports an entry it cannot read", async () => {
+    const dir = await dirWith({ 'a.yaml': valid('alpha'), '.a.yaml': 'name: [half-saved' });
+    // Emacs locks a file being edited with a dangling symlink named like it.
+    await symlink('user@host.1234', path.join(dir, '.#a.yaml'));
+    await mkdir(path.join(dir, 'folder.yaml'));
+    const catalog = await loadWorkflows(dir);
+    expect([...catalog.workflows.keys()]).toEqual(['alpha']);
+    expect(catalog.problems).toEqual([
+      {
+        file: path.join(dir, 'folder.yaml'),
+        path: '',
+        message: expect.stringContaining('cannot be read'),
+      },
+    ]);
   });
 });
