@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { webApi } from '@slack/bolt';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -16,6 +17,7 @@ import { SlackUsergroupDirectory } from './slack/slack-usergroup-directory';
 import { openDatabase } from './store/database';
 import { ManifestToolRunner } from './tools/manifest-tool-runner';
 import { formatProblem } from './workflows/load-workflows';
+import { manifestChangeEvent } from './workflows/manifest-change-event';
 import { startWorkflowRegistry, type WorkflowChange } from './workflows/workflow-registry';
 
 export interface ServiceRoles {
@@ -76,12 +78,32 @@ export async function startService(
   log: Logger,
   clock: Clock = () => new Date(),
 ): Promise<RunningService> {
+  const metrics = createMetrics();
+  const database = await openDatabase(config.MONGODB_URI);
+  // Work done beside a request (after a Slack ack, an audit write); the drain waits for it
+  // before closing the stores.
+  const sideWork = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>) => {
+    sideWork.add(work);
+    void work.finally(() => sideWork.delete(work));
+  };
+  const processName = `${os.hostname()}:${process.pid}`;
   // Only the Slack side reads manifests from disk: a worker runs the copy stored with each run.
   const registry = roles.http
     ? await startWorkflowRegistry({
         dir: config.WORKFLOWS_DIR,
         watch: config.WORKFLOWS_WATCH,
-        onChange: (change) => logWorkflowChange(log, change),
+        onChange: (change) => {
+          logWorkflowChange(log, change);
+          const event = manifestChangeEvent(change, clock(), processName);
+          track(
+            database.audit
+              .record(event)
+              .catch((error) =>
+                log.error({ err: error, event }, 'could not audit a manifest change'),
+              ),
+          );
+        },
         onError: (error) => log.error({ err: error }, 'workflows could not be reloaded'),
       })
     : undefined;
@@ -89,8 +111,6 @@ export async function startService(
     log.info({ workflows: [...registry.catalog().workflows.keys()] }, 'workflows loaded');
   }
 
-  const metrics = createMetrics();
-  const database = await openDatabase(config.MONGODB_URI);
   // Commands and probes fail fast when Redis is down instead of waiting in an offline queue.
   const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   redis.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
@@ -142,8 +162,6 @@ export async function startService(
     recovery = setInterval(recover, config.RUN_RECOVERY_INTERVAL_MS);
   }
 
-  // Work a Slack listener does after its ack; the drain waits for it before closing the stores.
-  const afterAck = new Set<Promise<unknown>>();
   let port: number;
   let stopHttp: () => Promise<void>;
   // The registry exists exactly when roles.http does: the Slack side.
@@ -172,10 +190,7 @@ export async function startService(
       clock,
       log,
       metrics,
-      track: (work) => {
-        afterAck.add(work);
-        void work.finally(() => afterAck.delete(work));
-      },
+      track,
     });
     port = await slack.start();
     stopHttp = () => slack.stop();
@@ -194,7 +209,7 @@ export async function startService(
     clearInterval(recovery);
     await registry?.stop();
     await stopHttp();
-    await within(left(), Promise.allSettled([...afterAck]));
+    await within(left(), Promise.allSettled([...sideWork]));
     if (worker) {
       const closing = worker.close();
       if (

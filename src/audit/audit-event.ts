@@ -32,4 +32,15 @@ export interface RunRefusedEvent {
   details?: Record<string, AuditDetail>;
 }
 
-export type AuditEvent = RunRefusedEvent;
+/** What the Slack side's workflow registry did with a manifest file (at start, or on a change). */
+export interface ManifestEvent {
+  type: 'manifest.loaded' | 'manifest.changed' | 'manifest.removed' | 'manifest.rejected';
+  at: Date;
+  /** `countersign`: the service itself acted, on a file an admin wrote. */
+  actor: string;
+  /** The workflow the file serves (for a rejected file: the version that keeps serving, if any). */
+  workflow?: string;
+  details: Record<string, AuditDetail>;
+}
+
+export type AuditEvent = RunRefusedEvent | ManifestEvent;

@@ -20,6 +20,7 @@ steps:
 tools:
   - name: wait_then_say
     risk: low
+    input_schema: { type: object, properties: { gate: { type: string } }, required: [gate] }
     command:
       argv:
         [sh, -c, 'while [ ! -e "$1" ]; do sleep 0.05; done; echo ${says}', sh, "{{args.gate}}"]
@@ -109,11 +110,31 @@ describe('editing workflows while the service runs', () => {
     expect(run.steps.s0.output).toBe('first version');
     expect(run.manifestHash).toBe(sha256(v1));
 
-    const listed = async () => ((await h.slash({ text: 'list' })).json as { text: string }).text;
+    const listed = async () => JSON.stringify((await h.slash({ text: 'list' })).json);
     expect(await listed()).not.toContain('*fresh*');
     const fresh = gated('fresh').replace('name: gated', 'name: fresh');
     await writeFile(path.join(dir, 'fresh.yaml'), fresh);
     await served('loaded', fresh);
     expect(await listed()).toContain('*fresh*');
+
+    // Each change is in the audit log too: what was loaded, refused, and what kept serving.
+    const audit = h.db.collection('audit_events');
+    const events = await eventually('the manifest events', async () => {
+      const found = await audit
+        .find({ type: /^manifest\./ })
+        .sort({ at: 1 })
+        .toArray();
+      return found.some((event) => event.workflow === 'fresh') ? found : undefined;
+    });
+    expect(events.map((event) => [event.type, event.workflow])).toEqual([
+      ['manifest.loaded', 'gated'],
+      ['manifest.rejected', 'gated'],
+      ['manifest.loaded', 'fresh'],
+    ]);
+    expect(events[1]).toMatchObject({
+      actor: 'countersign',
+      details: { servingHash: sha256(v1), file: path.join(dir, 'gated.yaml') },
+    });
+    expect(events[1]?.details.problems).toContain('colour  unknown key "colour"');
   });
 });

@@ -99,6 +99,8 @@ tools: [{ name: t, risk: low, command: { argv: [echo] } }]
     expect(catalog.problems).toEqual([
       {
         file: path.join(dir, 'folder.yaml'),
+        line: 1,
+        col: 1,
         path: '',
         message: expect.stringContaining('cannot be read'),
       },
