@@ -197,7 +197,8 @@ export const mcpToolSchema = z.strictObject({
     })
     .default({ default: 'high' })
     .meta({
-      description: 'Risk by tool-name glob (`get_*`); a tool matching no glob gets `default`',
+      description:
+        'Risk by tool-name glob (`get_*`): a `deny` match wins, then `high`, then `low`; a tool matching no glob gets `default`',
     }),
 });
 
