@@ -20,7 +20,11 @@ const channelId = z
   .string()
   .regex(/^[CG][A-Z0-9]{2,}$/, 'must be a Slack channel id like C0123ABCD (not a #name)');
 
-/** A duration such as `90s`, `30m`, `2h` or `1h30m`; parsed to milliseconds, at most `max`. */
+/**
+ * A duration such as `90s`, `30m`, `2h` or `1h30m`; parsed to milliseconds, at most `max`.
+ * Give its default as text, `.prefault('1m')`: it is parsed like a written value, and the JSON
+ * Schema shows it (zod leaves a `.default(60_000)`, in milliseconds, out of the input schema).
+ */
 function duration(max: string, description: string) {
   const maxMs = parseDuration(max) as number;
   const shape = 'must be a duration like 90s, 30m, 2h or 1h30m';
@@ -69,22 +73,35 @@ export const inputSchema = z
         description:
           'A regular expression the value must match; anchor it (^…$) to match the whole value',
       }),
-      maxLength: z.number().int().positive().max(4000).optional(),
-      default: z.string().optional(),
+      maxLength: z
+        .number()
+        .int()
+        .positive()
+        .max(4000)
+        .optional()
+        .meta({ description: 'Longest value accepted, in characters' }),
+      default: z.string().optional().meta({ description: 'Used when the input is not given' }),
     }),
     z.strictObject({
       type: z.literal('number'),
       ...inputCommon,
-      min: z.number().optional(),
-      max: z.number().optional(),
-      default: z.number().optional(),
+      min: z.number().optional().meta({ description: 'Smallest value accepted' }),
+      max: z.number().optional().meta({ description: 'Largest value accepted' }),
+      default: z.number().optional().meta({ description: 'Used when the input is not given' }),
     }),
-    z.strictObject({ type: z.literal('boolean'), ...inputCommon, default: z.boolean().optional() }),
+    z.strictObject({
+      type: z.literal('boolean'),
+      ...inputCommon,
+      default: z.boolean().optional().meta({ description: 'Used when the input is not given' }),
+    }),
     z.strictObject({
       type: z.literal('enum'),
       ...inputCommon,
       values: z.array(z.string().min(1)).min(1).meta({ description: 'The allowed values' }),
-      default: z.string().optional(),
+      default: z
+        .string()
+        .optional()
+        .meta({ description: 'Used when the input is not given; one of `values`' }),
     }),
   ])
   .meta({ description: 'An input given as `name=value` after the workflow name' });
@@ -120,9 +137,13 @@ export const commandToolSchema = z.strictObject({
       argv: z.array(z.string()).min(1).meta({
         description: 'Program and arguments, run without a shell; the program must be fixed',
       }),
-      env: stringMap.optional().meta({ description: 'Extra environment variables' }),
-      cwd: z.string().optional(),
-      timeout: duration('1h', 'Killed after this long.').default(60_000),
+      env: stringMap.optional().meta({
+        description: 'Environment variables of the program; it sees only these and PATH',
+      }),
+      cwd: z.string().optional().meta({
+        description: "Working directory of the program; relative to the service's own",
+      }),
+      timeout: duration('1h', 'Killed after this long.').prefault('1m'),
     })
     .meta({ description: 'Runs a program' }),
 });
@@ -131,16 +152,20 @@ export const httpToolSchema = z.strictObject({
   ...toolCommon,
   http: z
     .strictObject({
-      method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
+      method: z
+        .enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'])
+        .meta({ description: 'HTTP method' }),
       url: z.string().meta({
         description: 'Absolute http(s) URL; its scheme and host must be fixed (no placeholders)',
       }),
-      headers: stringMap.optional(),
+      headers: stringMap
+        .optional()
+        .meta({ description: 'Request headers, e.g. `Authorization: Bearer {{secrets.NAME}}`' }),
       body: z
         .unknown()
         .optional()
         .meta({ description: 'JSON body; strings may hold placeholders' }),
-      timeout: duration('5m', 'Abandoned after this long.').default(30_000),
+      timeout: duration('5m', 'Abandoned after this long.').prefault('30s'),
     })
     .meta({ description: 'Calls an HTTP API' }),
 });
@@ -149,25 +174,31 @@ const globs = z.array(z.string().min(1)).optional();
 
 export const mcpToolSchema = z.strictObject({
   mcp: toolName.meta({ description: 'Name of the MCP server; its tools are offered to the model' }),
-  description: z.string().optional(),
+  description: z.string().optional().meta({ description: 'What the server is for' }),
   server: z
     .strictObject({
-      command: z.string().min(1),
-      args: z.array(z.string()).default([]),
-      env: stringMap.optional(),
-      cwd: z.string().optional(),
+      command: z.string().min(1).meta({
+        description: 'The program that starts the server; must be fixed (no placeholders)',
+      }),
+      args: z.array(z.string()).default([]).meta({ description: 'Its arguments' }),
+      env: stringMap.optional().meta({ description: 'Its environment variables' }),
+      cwd: z.string().optional().meta({ description: 'Its working directory' }),
     })
     .meta({ description: 'How to start the MCP server (stdio)' }),
   risk: z
     .strictObject({
-      default: z.enum(['low', 'high', 'deny']).default('high'),
+      default: z
+        .enum(['low', 'high', 'deny'])
+        .default('high')
+        .meta({ description: 'Risk of a tool that matches no glob' }),
       low: globs.meta({ description: 'Tool name globs that run without asking' }),
       high: globs.meta({ description: 'Tool name globs that need approval' }),
       deny: globs.meta({ description: 'Tool name globs that never run' }),
     })
     .default({ default: 'high' })
     .meta({
-      description: 'Risk by tool-name glob (`get_*`); a tool matching no glob gets `default`',
+      description:
+        'Risk by tool-name glob (`get_*`): a `deny` match wins, then `high`, then `low`; a tool matching no glob gets `default`',
     }),
 });
 
@@ -192,15 +223,27 @@ export const agentSchema = z
       .string()
       .min(1)
       .meta({ description: 'The system prompt; may use `{{inputs.x}}`, never secrets' }),
-    max_turns: z.number().int().positive().max(200).default(12),
-    max_tool_calls: z.number().int().positive().max(1000).default(25),
+    max_turns: z
+      .number()
+      .int()
+      .positive()
+      .max(200)
+      .default(12)
+      .meta({ description: 'Most model requests in one run' }),
+    max_tool_calls: z
+      .number()
+      .int()
+      .positive()
+      .max(1000)
+      .default(25)
+      .meta({ description: 'Most tool calls in one run' }),
     max_tokens: z
       .number()
       .int()
       .positive()
       .default(200_000)
       .meta({ description: 'Token budget of the whole run (input and output, all turns)' }),
-    timeout: duration('24h', 'Wall-clock budget of the run, approvals excluded.').default(900_000),
+    timeout: duration('24h', 'Wall-clock budget of the run, approvals excluded.').prefault('15m'),
   })
   .meta({ description: 'The model chooses the tool calls' });
 
@@ -214,11 +257,14 @@ export const approvalSchema = z
       .max(10)
       .default(1)
       .meta({ description: 'Distinct approvals needed; any deny ends it' }),
-    allow_self_approval: z.boolean().default(false),
+    allow_self_approval: z
+      .boolean()
+      .default(false)
+      .meta({ description: 'Whether the person who started the run may approve its calls' }),
     channel: channelId
       .optional()
       .meta({ description: "Where cards are posted; omitted: the run's thread" }),
-    timeout: duration('7d', 'The card expires after this long.').default(1_800_000),
+    timeout: duration('7d', 'The card expires after this long.').prefault('30m'),
     on_timeout: z.enum(['expire', 'deny']).default('expire').meta({
       description: '`expire` ends the run as expired; `deny` tells the model it was denied',
     }),
@@ -237,14 +283,15 @@ const manifestFields = z.strictObject({
       'must be 2-63 lowercase letters, digits or -, starting with a letter',
     )
     .meta({ description: 'Unique; `/countersign run <name>`' }),
-  description: z.string().default(''),
+  description: z.string().default('').meta({ description: 'Shown in `/countersign list`' }),
   access: accessSchema.optional(),
   inputs: z
     .record(
       z.string().regex(/^[a-z][a-z0-9_]*$/, 'input names are lowercase letters, digits and _'),
       inputSchema,
     )
-    .default({}),
+    .default({})
+    .meta({ description: 'The inputs, keyed by input name' }),
   secrets: z
     .array(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'secret names are UPPER_CASE'))
     .default([])
@@ -258,7 +305,10 @@ const manifestFields = z.strictObject({
     .min(1)
     .optional()
     .meta({ description: 'A fixed runbook, run in order without a model' }),
-  tools: z.array(toolSchema).default([]),
+  tools: z
+    .array(toolSchema)
+    .default([])
+    .meta({ description: 'What the steps or the model may call' }),
   approval: approvalSchema.optional(),
 });
 
