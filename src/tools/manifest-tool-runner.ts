@@ -1,6 +1,7 @@
+import { usesSecrets } from '../policy/tool-call-policy';
 import type { ToolOutcome, ToolRunContext, ToolRunner } from '../runs/ports';
 import { templateInputs } from '../runs/run';
-import { renderTemplate } from '../workflows/template';
+import { renderTemplate, TemplateError } from '../workflows/template';
 import { runCommand } from './run-command';
 
 /** Executes a run's tools as its manifest defines them. */
@@ -22,15 +23,32 @@ export class ManifestToolRunner implements ToolRunner {
         output: `tool "${toolName}": only command tools can run in this version`,
       };
     }
+    if (usesSecrets(run.manifest, toolName)) {
+      return {
+        ok: false,
+        output: `tool "${toolName}" needs secrets, which this version cannot resolve yet (the secret broker comes with agent runs)`,
+      };
+    }
     const scopes = { inputs: templateInputs(run), args };
     const render = (text: string) => renderTemplate(text, scopes);
-    const env = Object.fromEntries(
-      Object.entries(tool.command.env ?? {}).map(([name, value]) => [name, render(value)]),
-    );
+    let call: { argv: string[]; env: Record<string, string>; cwd: string | undefined };
+    try {
+      call = {
+        argv: tool.command.argv.map(render),
+        env: Object.fromEntries(
+          Object.entries(tool.command.env ?? {}).map(([name, value]) => [name, render(value)]),
+        ),
+        cwd: tool.command.cwd === undefined ? undefined : render(tool.command.cwd),
+      };
+    } catch (error) {
+      // An optional argument the call left out has no value to fill in.
+      if (!(error instanceof TemplateError)) throw error;
+      return { ok: false, output: `tool "${toolName}" could not be called: ${error.message}` };
+    }
     const result = await runCommand({
-      argv: tool.command.argv.map(render),
-      env,
-      ...(tool.command.cwd ? { cwd: tool.command.cwd } : {}),
+      argv: call.argv,
+      env: call.env,
+      ...(call.cwd ? { cwd: call.cwd } : {}),
       timeoutMs: tool.command.timeout,
       ...(signal ? { signal } : {}),
     });

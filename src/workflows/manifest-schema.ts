@@ -241,6 +241,7 @@ export const agentSchema = z
       .number()
       .int()
       .positive()
+      .max(10_000_000)
       .default(200_000)
       .meta({ description: 'Token budget of the whole run (input and output, all turns)' }),
     timeout: duration('24h', 'Wall-clock budget of the run, approvals excluded.').prefault('15m'),
