@@ -1,3 +1,4 @@
+import { matchesInputPattern } from './input-pattern';
 import type { InputSpec, WorkflowManifest } from './manifest-schema';
 
 export type InputValue = string | number | boolean;
@@ -23,7 +24,7 @@ export function inputValueProblem(
       if (spec.maxLength !== undefined && value.length > spec.maxLength) {
         return `${name} must be at most ${spec.maxLength} characters`;
       }
-      if (spec.pattern !== undefined && !new RegExp(spec.pattern).test(value)) {
+      if (spec.pattern !== undefined && !matchesInputPattern(spec.pattern, value)) {
         return `${name} must match ${spec.pattern}`;
       }
       return undefined;

@@ -1,8 +1,10 @@
 import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
 import type { z } from 'zod';
 import { inputValueProblem } from './bind-inputs';
 import { didYouMean } from './did-you-mean';
 import { formatDuration } from './duration';
+import { inputPatternProblem } from './input-pattern';
 import type { InputSpec, ToolSpec, WorkflowManifest } from './manifest-schema';
 import { findPlaceholders } from './template';
 
@@ -14,8 +16,21 @@ import { findPlaceholders } from './template';
 type Path = (string | number)[];
 type Report = (path: Path, message: string) => void;
 
-// Strict: an unknown keyword in an input_schema (`requird`) is an error, not silently ignored.
-const ajv = new Ajv2020({ strict: true, allErrors: true });
+/**
+ * Strict about keywords (`requird` is an error, not silently ignored) and formats, lenient about
+ * types (`{ minimum: 1 }` without `type` is valid JSON Schema). A fresh instance per check: Ajv
+ * remembers every `$id` it compiled, so a shared one would refuse an unchanged file on reload.
+ */
+function compileJsonSchema(schema: Record<string, unknown>): void {
+  const ajv = new Ajv2020({
+    strict: true,
+    strictTypes: false,
+    strictRequired: false,
+    allErrors: true,
+  });
+  addFormats(ajv);
+  ajv.compile(schema);
+}
 
 export function checkManifest(manifest: WorkflowManifest, context: z.RefinementCtx): void {
   const report: Report = (path, message) => context.addIssue({ code: 'custom', path, message });
@@ -29,15 +44,6 @@ export function checkManifest(manifest: WorkflowManifest, context: z.RefinementC
   checkSteps(manifest, report);
   checkPlaceholders(manifest, report);
   checkApproval(manifest, report);
-}
-
-function isRegExp(source: string): boolean {
-  try {
-    new RegExp(source);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function checkAccess(manifest: WorkflowManifest, report: Report): void {
@@ -54,8 +60,12 @@ function checkAccess(manifest: WorkflowManifest, report: Report): void {
 
 function checkInputs(manifest: WorkflowManifest, report: Report): void {
   for (const [name, spec] of Object.entries(manifest.inputs)) {
-    if (spec.type === 'string' && spec.pattern !== undefined && !isRegExp(spec.pattern)) {
-      report(['inputs', name, 'pattern'], 'is not a valid regular expression');
+    const patternProblem =
+      spec.type === 'string' && spec.pattern !== undefined
+        ? inputPatternProblem(spec.pattern)
+        : undefined;
+    if (patternProblem !== undefined) {
+      report(['inputs', name, 'pattern'], patternProblem);
       continue;
     }
     if (spec.type === 'number' && spec.min !== undefined && spec.max !== undefined) {
@@ -139,7 +149,7 @@ function checkInputSchema(schema: Record<string, unknown>, path: Path, report: R
     return;
   }
   try {
-    ajv.compile(schema);
+    compileJsonSchema(schema);
   } catch (error) {
     report(path, `is not a valid JSON Schema: ${(error as Error).message}`);
   }

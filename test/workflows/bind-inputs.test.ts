@@ -33,6 +33,18 @@ describe('binding name=value words to a workflow inputs', () => {
     });
   });
 
+  it('matches a pattern that backtracks badly in JavaScript without stalling (RE2 semantics)', () => {
+    const hosts = manifestSchema.parse({
+      ...raw,
+      inputs: { host: { type: 'string', pattern: '^([a-z0-9]+\\.?)+$' } },
+    });
+    // With JavaScript's RegExp this value takes longer than the age of the universe.
+    expect(() => bindInputs(hosts, [`host=${'a'.repeat(4000)}!`])).toThrow(
+      'host must match ^([a-z0-9]+\\.?)+$',
+    );
+    expect(bindInputs(hosts, ['host=api.example.com'])).toEqual({ host: 'api.example.com' });
+  });
+
   it('keeps an `=` inside a value', () => {
     const withEquals = manifestSchema.parse({ ...raw, inputs: { q: { type: 'string' } } });
     expect(bindInputs(withEquals, ['q=a=b'])).toEqual({ q: 'a=b' });

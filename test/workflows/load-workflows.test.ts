@@ -65,7 +65,7 @@ tools: [{ name: t, risk: low, command: { argv: [echo] } }]
     });
     const catalog = await loadWorkflows(dir);
     expect(catalog.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
-      'inputs.service.pattern: is not a valid regular expression',
+      'inputs.service.pattern: is not a usable pattern: missing closing ]: `[a-z` (patterns use RE2 syntax: no lookarounds or backreferences)',
       'steps.1.tool: names no tool of this workflow (tools: t)',
     ]);
     const fixed = await loadWorkflows(

@@ -306,6 +306,40 @@ tools:
     ]);
   });
 
+  it('an input pattern must be matchable in linear time: no lookarounds or backreferences', () => {
+    expect(
+      problemsOf(`name: demo
+inputs:
+  a: { type: string, pattern: "^(?!prod).*$" }
+  b: { type: string, pattern: "^(x)\\\\1$" }
+agent: { instructions: go }
+`),
+    ).toEqual([
+      '3:31  inputs.a.pattern  is not a usable pattern: invalid or unsupported Perl syntax: `(?!` (patterns use RE2 syntax: no lookarounds or backreferences)',
+      '4:31  inputs.b.pattern  is not a usable pattern: invalid escape sequence: `\\1` (patterns use RE2 syntax: no lookarounds or backreferences)',
+    ]);
+  });
+
+  it('an input_schema may use formats, untyped bounds and an $id, and stays valid when parsed again', () => {
+    const source = `name: demo
+agent: { instructions: go }
+tools:
+  - name: open
+    risk: low
+    input_schema:
+      $id: https://example.com/open-args
+      type: object
+      properties: { url: { type: string, format: uri }, count: { minimum: 1 } }
+    command: { argv: [echo, "{{args.url}}"] }
+`;
+    expect(problemsOf(source)).toEqual([]);
+    // A reload parses every file again; the $id must not collide with its own earlier parse.
+    expect(problemsOf(source)).toEqual([]);
+    expect(problemsOf(source.replace('format: uri', 'format: hostnme'))).toEqual([
+      '6:5  tools.0.input_schema  is not a valid JSON Schema: unknown format "hostnme" ignored in schema at path "#/properties/url"',
+    ]);
+  });
+
   it('an input default fits its input, and min is not above max', () => {
     expect(
       problemsOf(`name: demo
@@ -320,7 +354,7 @@ agent: { instructions: go }
       '3:62  inputs.env.default  does not fit: env must be one of staging, production',
       '4:39  inputs.count.max  is less than min (5)',
       '5:55  inputs.name.default  does not fit: name must match ^[a-z]+$',
-      '6:34  inputs.zone.pattern  is not a valid regular expression',
+      '6:34  inputs.zone.pattern  is not a usable pattern: missing closing ]: `[a-z` (patterns use RE2 syntax: no lookarounds or backreferences)',
     ]);
   });
 
