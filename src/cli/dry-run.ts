@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { canonicalJson } from '../runs/canonical-json';
 import { agentToolPolicy, dryRunHold } from '../runs/dry-run';
 import type { ToolRunner } from '../runs/ports';
@@ -33,7 +34,7 @@ export async function dryRunInTerminal(request: TerminalDryRun): Promise<number>
   const loaded = catalog.workflows.get(request.workflow);
   if (loaded === undefined) {
     const broken = catalog.problems.filter((problem) =>
-      problem.file.endsWith(`${request.workflow}.yaml`),
+      [`${request.workflow}.yaml`, `${request.workflow}.yml`].includes(path.basename(problem.file)),
     );
     write(`No valid workflow "${request.workflow}" in ${request.dir}.\n`);
     for (const problem of broken) write(`${formatProblem(problem)}\n`);

@@ -38,7 +38,8 @@ export class ManifestToolRunner implements ToolRunner {
         env: Object.fromEntries(
           Object.entries(tool.command.env ?? {}).map(([name, value]) => [name, render(value)]),
         ),
-        cwd: tool.command.cwd === undefined ? undefined : render(tool.command.cwd),
+        // Written out in the manifest (validation refuses placeholders there).
+        cwd: tool.command.cwd,
       };
     } catch (error) {
       // An optional argument the call left out has no value to fill in.

@@ -14,7 +14,8 @@ import { findPlaceholders } from './template';
  */
 
 type Path = (string | number)[];
-type Report = (path: Path, message: string) => void;
+/** `atKey`: the problem is the key itself, so its position is the key's, not the value's. */
+type Report = (path: Path, message: string, options?: { atKey?: boolean }) => void;
 
 /**
  * Strict about keywords (`requird` is an error, not silently ignored) and formats, lenient about
@@ -33,7 +34,13 @@ function compileJsonSchema(schema: Record<string, unknown>): void {
 }
 
 export function checkManifest(manifest: WorkflowManifest, context: z.RefinementCtx): void {
-  const report: Report = (path, message) => context.addIssue({ code: 'custom', path, message });
+  const report: Report = (path, message, options) =>
+    context.addIssue({
+      code: 'custom',
+      path,
+      message,
+      ...(options?.atKey ? { params: { atKey: true } } : {}),
+    });
   if ((manifest.agent === undefined) === (manifest.steps === undefined)) {
     report([], 'needs exactly one of `agent` or `steps`');
   }
@@ -112,23 +119,14 @@ function checkTools(manifest: WorkflowManifest, report: Report): void {
       );
     }
     if ('mcp' in tool) {
-      if (findPlaceholders(tool.server.command).length > 0) {
-        report(
-          ['tools', index, 'server', 'command'],
-          'must be written out; placeholders are not allowed in the program',
-        );
-      }
+      checkProcessFixed(tool.server, ['tools', index, 'server'], report);
       return;
     }
     if (tool.input_schema !== undefined)
       checkInputSchema(tool.input_schema, ['tools', index, 'input_schema'], report);
     if ('command' in tool) {
-      if (findPlaceholders(tool.command.argv[0] ?? '').length > 0) {
-        report(
-          ['tools', index, 'command', 'argv', 0],
-          'must be written out; placeholders are not allowed in the program',
-        );
-      }
+      const { argv, ...rest } = tool.command;
+      checkProcessFixed({ ...rest, command: argv[0] ?? '' }, ['tools', index, 'command'], report);
     } else {
       const origin = /^https?:\/\/[^/?#]*/.exec(tool.http.url);
       if (origin === null) {
@@ -141,6 +139,40 @@ function checkTools(manifest: WorkflowManifest, report: Report): void {
       }
     }
   });
+}
+
+/**
+ * Environment variables that choose what code a process loads: a value typed by a requester or
+ * chosen by the model must not reach them, or it would pick the program that runs.
+ */
+const CODE_CHOOSING_ENV =
+  /^(PATH|LD_\w+|DYLD_\w+|NODE_OPTIONS|NODE_PATH|PYTHONPATH|PYTHONSTARTUP|PERL5LIB|PERL5OPT|RUBYOPT|RUBYLIB|BASH_ENV|ENV|GIT_SSH_COMMAND|GIT_EXEC_PATH)$/;
+
+/** The program, its working directory and its code-choosing variables are written out. */
+function checkProcessFixed(
+  process: { command: string; cwd?: string | undefined; env?: Record<string, string> | undefined },
+  path: Path,
+  report: Report,
+): void {
+  const fixed = (text: string) => findPlaceholders(text).length === 0;
+  const programPath = path.at(-1) === 'command' ? [...path, 'argv', 0] : [...path, 'command'];
+  if (!fixed(process.command)) {
+    report(programPath, 'must be written out; placeholders are not allowed in the program');
+  }
+  if (process.cwd !== undefined && !fixed(process.cwd)) {
+    report(
+      [...path, 'cwd'],
+      'must be written out: the working directory decides which program a relative path runs',
+    );
+  }
+  for (const [name, value] of Object.entries(process.env ?? {})) {
+    if (CODE_CHOOSING_ENV.test(name) && !fixed(value)) {
+      report(
+        [...path, 'env', name],
+        `must be written out: ${name} decides which code the program loads`,
+      );
+    }
+  }
 }
 
 function checkInputSchema(schema: Record<string, unknown>, path: Path, report: Report): void {
@@ -180,6 +212,7 @@ function checkSteps(manifest: WorkflowManifest, report: Report): void {
         report(
           ['steps', index, 'with', name],
           `tool "${step.tool}" takes no argument "${name}"${hint}`,
+          { atKey: true },
         );
       }
     }
@@ -212,12 +245,16 @@ function placeholderScopes(
   return { scopes: [] };
 }
 
-function* strings(value: unknown, path: Path): Generator<[string, Path]> {
-  if (typeof value === 'string') yield [value, path];
+/** Every string of the manifest with its path; `isKey` for the keys of mappings. */
+function* strings(value: unknown, path: Path): Generator<[string, Path, boolean]> {
+  if (typeof value === 'string') yield [value, path, false];
   else if (Array.isArray(value))
     for (const [index, item] of value.entries()) yield* strings(item, [...path, index]);
   else if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) yield* strings(item, [...path, key]);
+    for (const [key, item] of Object.entries(value)) {
+      yield [key, [...path, key], true];
+      yield* strings(item, [...path, key]);
+    }
   }
 }
 
@@ -226,7 +263,13 @@ const WHERE_PLACEHOLDERS_WORK =
 
 function checkPlaceholders(manifest: WorkflowManifest, report: Report): void {
   const inputs = Object.keys(manifest.inputs);
-  for (const [text, path] of strings(manifest, [])) {
+  for (const [text, path, isKey] of strings(manifest, [])) {
+    if (isKey) {
+      if (findPlaceholders(text).length > 0) {
+        report(path, 'placeholders are not filled in keys; only values take them', { atKey: true });
+      }
+      continue;
+    }
     const { scopes, tool } = placeholderScopes(manifest, path);
     for (const use of findPlaceholders(text)) {
       const problem = placeholderProblem(use, scopes, { inputs, secrets: manifest.secrets, tool });

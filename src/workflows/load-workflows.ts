@@ -35,13 +35,23 @@ export interface WorkflowCatalog {
   problems: readonly ManifestProblem[];
 }
 
+/** Manifests are a few KB; a bigger file is a mistake, and parsing it would hold up reloads. */
+const MAX_MANIFEST_CHARS = 512 * 1024;
+/** Past this many, more problems of one file only drown the first ones (and the logs). */
+const MAX_PROBLEMS_PER_FILE = 50;
+
 /** Parses one manifest's source; returns the workflow or every problem found in it. */
 export function parseManifest(
   file: string,
   source: string,
 ): { workflow: LoadedWorkflow } | { problems: ManifestProblem[] } {
+  if (source.length > MAX_MANIFEST_CHARS) {
+    const message = `is ${Math.round(source.length / 1024)} KB; a manifest may be at most ${MAX_MANIFEST_CHARS / 1024} KB`;
+    return { problems: [{ file, line: 1, col: 1, path: '', message }] };
+  }
   const lines = new LineCounter();
-  const document = parseDocument(source, { prettyErrors: false, lineCounter: lines });
+  // Merge keys (`<<: *defaults`) let tools share settings through anchors.
+  const document = parseDocument(source, { prettyErrors: false, lineCounter: lines, merge: true });
   if (document.errors.length > 0) {
     return {
       problems: document.errors.map((error) => ({
@@ -77,16 +87,25 @@ export function parseManifest(
   }
   const parsed = manifestSchema.safeParse(data, { error: manifestErrorMap });
   if (!parsed.success) {
-    return {
-      problems: fieldProblems(parsed.error.issues, data)
-        .map((problem) => ({
-          file,
-          ...locate(document, lines, problem),
-          path: formatFieldPath(problem.path),
-          message: problem.message,
-        }))
-        .sort((a, b) => a.line - b.line || a.col - b.col),
-    };
+    const problems = fieldProblems(parsed.error.issues, data)
+      .map((problem) => ({
+        file,
+        ...locate(document, lines, problem),
+        path: formatFieldPath(problem.path),
+        message: problem.message,
+      }))
+      .sort((a, b) => a.line - b.line || a.col - b.col);
+    if (problems.length <= MAX_PROBLEMS_PER_FILE) return { problems };
+    const shown = problems.slice(0, MAX_PROBLEMS_PER_FILE);
+    const more = problems.length - shown.length;
+    shown.push({
+      file,
+      line: 1,
+      col: 1,
+      path: '',
+      message: `…and ${more} more problem(s) not shown`,
+    });
+    return { problems: shown };
   }
   const hash = createHash('sha256').update(source).digest('hex');
   const namePosition = locate(document, lines, { path: ['name'], message: '' });

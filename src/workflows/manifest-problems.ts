@@ -17,7 +17,12 @@ export interface FieldProblem {
   atKey?: boolean;
 }
 
-const describeValue = (value: unknown): string =>
+const describeValue = (value: unknown): string => {
+  const text = describeWhole(value);
+  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+};
+
+const describeWhole = (value: unknown): string =>
   value === null
     ? 'null'
     : Array.isArray(value)
@@ -52,6 +57,10 @@ export const manifestErrorMap: z.core.$ZodErrorMap = (issue) => {
       return issue.values.length === 1
         ? `must be ${JSON.stringify(issue.values[0])}`
         : `must be one of ${issue.values.map((value) => String(value)).join(', ')}`;
+    case 'invalid_key': {
+      const why = issue.issues[0]?.message;
+      return why ? `is not a valid name: ${why}` : undefined;
+    }
     case 'invalid_union':
       if (issue.note === 'No matching discriminator') {
         return `must be one of ${(issue.options as unknown[] | undefined)?.map(String).join(', ')}`;
@@ -120,14 +129,52 @@ export function fieldProblems(
       const scored = issue.errors.map((branch) => ({ branch, miss: miss(branch, data, path) }));
       const best = Math.min(...scored.map((entry) => entry.miss));
       const meant = scored.filter((entry) => entry.miss === best);
-      if (meant.length === 1 && meant[0])
+      if (meant.length === 1 && meant[0]) {
         problems.push(...fieldProblems(meant[0].branch, data, path));
-      else problems.push({ path, message: issue.message });
+      } else {
+        problems.push({ path, message: issue.message });
+        problems.push(
+          ...sharedUnknownKeys(
+            meant.map((entry) => entry.branch),
+            path,
+          ),
+        );
+      }
     } else {
-      problems.push({ path, message: issue.message });
+      const atKey =
+        issue.code === 'invalid_key' || (issue.code === 'custom' && issue.params?.atKey === true);
+      problems.push({ path, message: issue.message, ...(atKey ? { atKey } : {}) });
     }
   }
   return problems;
+}
+
+/**
+ * When no union branch stands out, the keys every branch refuses are likely typos of the key that
+ * would have chosen one (`htp:` for `http:`): report them, with the branch whose hint names one.
+ */
+function sharedUnknownKeys(
+  branches: readonly (readonly z.core.$ZodIssue[])[],
+  path: FieldPath,
+): FieldProblem[] {
+  const unknownIn = branches.map(
+    (branch) =>
+      new Map(
+        branch.flatMap((issue) =>
+          issue.code === 'unrecognized_keys' && issue.path.length === 0
+            ? issue.keys.map((key, index) => [key, issue.message.split('\n')[index] ?? ''] as const)
+            : [],
+        ),
+      ),
+  );
+  const [first, ...others] = unknownIn;
+  return [...(first?.keys() ?? [])]
+    .filter((key) => others.every((keys) => keys.has(key)))
+    .map((key) => {
+      const messages = unknownIn.map((keys) => keys.get(key) ?? '');
+      const message = messages.find((text) => text.includes('did you mean')) ?? messages[0] ?? '';
+      return { path: [...path, key], message, atKey: true };
+    });
 }
 
 export interface SourcePosition {

@@ -1,4 +1,4 @@
-import { access, mkdtemp } from 'node:fs/promises';
+import { access, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { dryRunInTerminal } from '../../src/cli/dry-run';
@@ -11,10 +11,10 @@ const exists = (file: string) =>
     () => false,
   );
 
-async function dryRun(workflow: string, words: string[]) {
+async function dryRun(workflow: string, words: string[], dir = fixtures) {
   let output = '';
   const code = await dryRunInTerminal({
-    dir: fixtures,
+    dir,
     workflow,
     words,
     tools: new ManifestToolRunner(),
@@ -64,5 +64,15 @@ describe('countersign run --dry-run, in the terminal', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.output).toContain('No valid workflow "deplyo"');
     expect(unknown.output).toContain('Workflows: deploy, investigate');
+  });
+
+  it('shows the problems of the broken file named like the workflow, and only those', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'countersign-dry-broken-'));
+    await writeFile(path.join(dir, 'demo.yml'), 'name: demo\ncolour: blue\n');
+    await writeFile(path.join(dir, 'predemo.yaml'), 'name: predemo\nshape: round\n');
+    const { code, output } = await dryRun('demo', [], dir);
+    expect(code).toBe(2);
+    expect(output).toContain(`${path.join(dir, 'demo.yml')}:2:1  colour  unknown key "colour"`);
+    expect(output).not.toContain('predemo.yaml');
   });
 });

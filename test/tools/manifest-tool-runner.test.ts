@@ -14,15 +14,14 @@ function runContext(source: string) {
   };
 }
 
-const manifest = `name: demo
-inputs: { dir: { type: string } }
+const manifestIn = (dir: string) => `name: demo
 secrets: [TOKEN]
 steps: [{ tool: where }]
 tools:
   - name: where
     risk: low
     input_schema: { type: object, properties: { sub: { type: string } } }
-    command: { argv: [pwd], cwd: "{{inputs.dir}}" }
+    command: { argv: [pwd], cwd: "${dir}" }
   - name: greet
     risk: low
     input_schema: { type: object, properties: { name: { type: string } } }
@@ -35,10 +34,14 @@ tools:
 describe('running a manifest command tool', () => {
   const tools = new ManifestToolRunner();
 
-  it('fills placeholders in the working directory too', async () => {
+  const manifest = manifestIn(os.tmpdir());
+
+  it('runs in the working directory the manifest names', async () => {
     const dir = await realpath(await mkdtemp(path.join(os.tmpdir(), 'countersign-cwd-')));
-    const run = { ...runContext(manifest), inputs: { dir } };
-    expect(await tools.run(run, 'where', {})).toEqual({ ok: true, output: dir });
+    expect(await tools.run(runContext(manifestIn(dir)), 'where', {})).toEqual({
+      ok: true,
+      output: dir,
+    });
   });
 
   it('fails clearly, without throwing, when an optional argument it uses was left out', async () => {

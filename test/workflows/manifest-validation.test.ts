@@ -106,6 +106,62 @@ tools:
     ]);
   });
 
+  it('suggests the tool kind a misspelt key meant', () => {
+    expect(
+      problemsOf(`name: demo
+agent: { instructions: go }
+tools:
+  - name: t
+    risk: low
+    htp: { method: GET, url: "https://x.example" }
+`),
+    ).toEqual([
+      '4:5  tools.0  a tool needs exactly one of `command`, `http` or `mcp`',
+      '6:5  tools.0.htp  unknown key "htp" (did you mean "http"?)',
+    ]);
+  });
+
+  it('names an input whose name breaks the rules, and shortens a long wrong value', () => {
+    expect(
+      problemsOf(`name: demo
+inputs:
+  Service: { type: string }
+agent: { instructions: go }
+description: [${'x'.repeat(200)}]
+`),
+    ).toEqual([
+      '3:3  inputs.Service  is not a valid name: input names are lowercase letters, digits and _',
+      `5:1  description  must be text, not a list`,
+    ]);
+    expect(
+      problemsOf(`name: demo\nagent: { instructions: go }\nsteps: "${'y'.repeat(200)}"\n`),
+    ).toEqual([`3:8  steps  must be a list, not string "${'y'.repeat(49)}…`]);
+  });
+
+  it('refuses a huge file and caps the problems of one file', () => {
+    expect(problemsOf(`name: demo\ndescription: "${'x'.repeat(600 * 1024)}"\n`)).toEqual([
+      '1:1  is 600 KB; a manifest may be at most 512 KB',
+    ]);
+    const many = Array.from({ length: 80 }, (_, i) => `  unknown_${i}: 1`).join('\n');
+    const problems = problemsOf(`name: demo\nagent:\n  instructions: go\n${many}\n`);
+    expect(problems).toHaveLength(51);
+    expect(problems.at(-1)).toBe('1:1  …and 30 more problem(s) not shown');
+  });
+
+  it('lets tools share settings through YAML anchors and merge keys', () => {
+    expect(
+      manifestOf(`name: demo
+agent: { instructions: go }
+tools:
+  - &base { name: a, risk: low, command: { argv: [ls], timeout: 5s } }
+  - { <<: *base, name: b }
+`).tools,
+    ).toMatchObject([
+      { name: 'a', command: { timeout: 5_000 } },
+      { name: 'b', command: { timeout: 5_000 } },
+    ]);
+  });
+
   it('bounds durations', () => {
     expect(
       problemsOf(`name: demo
@@ -151,7 +207,7 @@ ${lowTool}`),
     ).toEqual([
       '3:11  steps.0.tool  names no tool of this workflow (did you mean "t"?)',
       '5:5  steps.1.with  is missing "x", which tool "t" requires',
-      '5:16  steps.1.with.y  tool "t" takes no argument "y" (did you mean "x"?)',
+      '5:13  steps.1.with.y  tool "t" takes no argument "y" (did you mean "x"?)',
     ]);
   });
 
@@ -276,6 +332,47 @@ tools:
       '7:31  tools.0.http.url  must name its host outright: placeholders may appear only after the host (path, query)',
       '10:31  tools.1.http.url  must be an absolute http:// or https:// URL',
       '14:23  tools.2.command.argv.0  must be written out; placeholders are not allowed in the program',
+    ]);
+  });
+
+  it('a command or MCP server cannot have its program chosen by a value: cwd and PATH-like variables are written out', () => {
+    expect(
+      problemsOf(`name: demo
+inputs: { dir: { type: string } }
+agent: { instructions: go }
+tools:
+  - name: t
+    risk: low
+    input_schema: { type: object, properties: { d: { type: string } } }
+    command:
+      argv: [./deploy.sh]
+      cwd: "{{args.d}}"
+      env: { PATH: "/opt/{{args.d}}", LD_PRELOAD: "{{inputs.dir}}", TARGET: "{{args.d}}" }
+  - mcp: files
+    server: { command: "{{inputs.dir}}/server", env: { NODE_OPTIONS: "{{inputs.dir}}" } }
+    risk: { default: low }
+`),
+    ).toEqual([
+      '10:12  tools.0.command.cwd  must be written out: the working directory decides which program a relative path runs',
+      '11:20  tools.0.command.env.PATH  must be written out: PATH decides which code the program loads',
+      '11:51  tools.0.command.env.LD_PRELOAD  must be written out: LD_PRELOAD decides which code the program loads',
+      '13:24  tools.1.server.command  must be written out; placeholders are not allowed in the program',
+      '13:70  tools.1.server.env.NODE_OPTIONS  must be written out: NODE_OPTIONS decides which code the program loads',
+    ]);
+  });
+
+  it('placeholders in keys are refused: keys are never filled in', () => {
+    expect(
+      problemsOf(`name: demo
+secrets: [TOKEN]
+agent: { instructions: go }
+tools:
+  - name: t
+    risk: low
+    http: { method: GET, url: "https://x.example", headers: { "X-{{secrets.TOKEN}}": "1" } }
+`),
+    ).toEqual([
+      '7:63  tools.0.http.headers.X-{{secrets.TOKEN}}  placeholders are not filled in keys; only values take them',
     ]);
   });
 
