@@ -43,4 +43,42 @@ export interface ManifestEvent {
   details: Record<string, AuditDetail>;
 }
 
-export type AuditEvent = RunRefusedEvent | ManifestEvent;
+/** The service itself, acting on a run or a file (not a person). */
+export const SERVICE_ACTOR = 'countersign';
+
+/** A run's lifecycle: recorded (by its requester), started and finished (by the service). */
+export interface RunEvent {
+  type: 'run.requested' | 'run.started' | 'run.finished';
+  at: Date;
+  /** The requester for `run.requested`; {@link SERVICE_ACTOR} otherwise. */
+  actor: string;
+  runId: string;
+  workflow: string;
+  team?: string;
+  channel?: string;
+  /**
+   * requested: manifestHash, inputs (canonical JSON), dryRun; finished: status, and error or
+   * resultSha256 (the result itself lives with the run and may be pruned by retention).
+   */
+  details?: Record<string, AuditDetail>;
+  /** The same fact recorded twice (a retried attempt) is stored once: `<runId>:started`. */
+  key?: string;
+}
+
+/**
+ * One tool call of a run: what the policy decided and what came of it. Arguments are canonical
+ * JSON; outputs are recorded by their sha256 only, so pruning run details keeps the chain whole.
+ */
+export interface ToolCallEvent {
+  type: 'tool_call.allowed' | 'tool_call.denied' | 'tool_call.simulated' | 'tool_call.executed';
+  at: Date;
+  actor: string;
+  runId: string;
+  workflow: string;
+  /** step (index), tool, args; executed: outcome (succeeded | failed), outputSha256. */
+  details: Record<string, AuditDetail>;
+  key?: string;
+}
+
+export type AuditEvent = RunRefusedEvent | ManifestEvent | RunEvent | ToolCallEvent;
+export type AuditEventType = AuditEvent['type'];
