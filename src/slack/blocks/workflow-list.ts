@@ -4,6 +4,7 @@ import { formatProblem, type ManifestProblem } from '../../workflows/load-workfl
 import type { InputSpec, WorkflowManifest } from '../../workflows/manifest-schema';
 import { codeBlock, escapeMrkdwn, fitText, inlineCode } from './mrkdwn';
 import type { SlackMessage } from './run-messages';
+import { note, packSections, SECTION_TEXT, section } from './sections';
 
 export interface WorkflowListing {
   /** The workflows the user may run here. */
@@ -14,7 +15,6 @@ export interface WorkflowListing {
   brokenManifests?: readonly ManifestProblem[];
 }
 
-const SECTION_TEXT = 3000;
 /** Slack's limit of blocks in one message is 50; each list gets a share. */
 const WORKFLOW_SECTIONS = 30;
 const BROKEN_SECTIONS = 12;
@@ -42,42 +42,6 @@ function describeWorkflow(manifest: WorkflowManifest): string {
     [`*${manifest.name}*${about}`, inlineCode(usageLine(manifest)), ...inputs].join('\n'),
     SECTION_TEXT,
   );
-}
-
-function section(text: string): types.KnownBlock {
-  return { type: 'section', text: { type: 'mrkdwn', text } };
-}
-
-function note(text: string): types.KnownBlock {
-  return { type: 'context', elements: [{ type: 'mrkdwn', text }] };
-}
-
-/**
- * Packs texts into as few sections as fit Slack's 3000 characters each, at most `maxBlocks`
- * blocks; what does not fit is counted in a closing note.
- */
-function packSections(
-  texts: readonly string[],
-  maxBlocks: number,
-  [one, many]: [string, string],
-): types.KnownBlock[] {
-  const packed: string[] = [];
-  let shown = 0;
-  for (const text of texts) {
-    const last = packed.at(-1);
-    if (last !== undefined && last.length + 2 + text.length <= SECTION_TEXT) {
-      packed[packed.length - 1] = `${last}\n\n${text}`;
-    } else if (packed.length < maxBlocks - 1) {
-      packed.push(text);
-    } else {
-      break;
-    }
-    shown += 1;
-  }
-  const blocks = packed.map(section);
-  const hidden = texts.length - shown;
-  if (hidden > 0) blocks.push(note(`…and ${hidden} more ${hidden === 1 ? one : many} not shown.`));
-  return blocks;
 }
 
 function brokenManifestBlocks(problems: readonly ManifestProblem[]): types.KnownBlock[] {
