@@ -1,4 +1,4 @@
-import type { NewRun, RunRecord, RunStatus, StepRecord, ThreadRef } from './run';
+import type { NewRun, RunRecord, RunStatus, RunSummary, StepRecord, ThreadRef } from './run';
 
 /** Persistence of runs. Every method is a single atomic document operation. */
 export interface RunRepository {
@@ -28,6 +28,8 @@ export interface RunRepository {
   findStale(statuses: readonly RunStatus[], before: Date, limit: number): Promise<RunRecord[]>;
   /** Final runs whose outcome has not reached Slack, finished before `before`. */
   findUnannounced(before: Date, limit: number): Promise<RunRecord[]>;
+  /** The newest runs first, of one requester (a Slack user id) or, without one, of everyone. */
+  recent(query: { requesterId?: string; limit: number }): Promise<RunSummary[]>;
 }
 
 /** Where the run's job stands in the queue. */

@@ -87,6 +87,12 @@ export interface RunRecord {
   updatedAt: Date;
 }
 
+/** What a list of runs shows of each; cheap to read (no manifest, steps or outputs). */
+export type RunSummary = Pick<
+  RunRecord,
+  'id' | 'workflow' | 'status' | 'dryRun' | 'requester' | 'createdAt' | 'updatedAt'
+>;
+
 export type NewRun = Pick<
   RunRecord,
   | 'id'

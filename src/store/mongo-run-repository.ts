@@ -5,6 +5,7 @@ import {
   type NewRun,
   type RunRecord,
   type RunStatus,
+  type RunSummary,
   type StepRecord,
   type ThreadRef,
 } from '../runs/run';
@@ -147,5 +148,30 @@ export class MongoRunRepository implements RunRepository {
       .limit(limit)
       .lean();
     return docs.map(toRecord);
+  }
+
+  async recent({
+    requesterId,
+    limit,
+  }: {
+    requesterId?: string;
+    limit: number;
+  }): Promise<RunSummary[]> {
+    // Served by the (requester.userId, createdAt) index, or the createdAt one for everyone's.
+    const docs = await this.model
+      .find(requesterId === undefined ? {} : { 'requester.userId': requesterId })
+      .sort({ createdAt: -1 })
+      .limit(limit)
+      .select({ workflow: 1, status: 1, dryRun: 1, requester: 1, createdAt: 1, updatedAt: 1 })
+      .lean();
+    return docs.map((doc) => ({
+      id: doc._id as string,
+      workflow: doc.workflow,
+      status: doc.status,
+      ...(doc.dryRun ? { dryRun: true } : {}),
+      requester: doc.requester,
+      createdAt: doc.createdAt,
+      updatedAt: doc.updatedAt,
+    }));
   }
 }

@@ -42,6 +42,8 @@ runSchema.index({ requestKey: 1 }, { unique: true });
 runSchema.index({ status: 1, updatedAt: 1 });
 runSchema.index({ 'requester.userId': 1, createdAt: -1 });
 runSchema.index({ workflow: 1, createdAt: -1 });
+// `/countersign runs all`: everyone's newest runs.
+runSchema.index({ createdAt: -1 });
 
 // biome-ignore lint/suspicious/noExplicitAny: lean documents are shaped by toRecord, not by mongoose.
 export type RunDocument = Record<string, any>;
