@@ -7,7 +7,7 @@ export interface SlackMessage {
   blocks: types.KnownBlock[];
 }
 
-const STATUS_LABEL: Record<RunStatus, string> = {
+export const STATUS_LABEL: Record<RunStatus, string> = {
   [RunStatus.Queued]: ':hourglass_flowing_sand: queued',
   [RunStatus.Running]: ':arrow_forward: running',
   [RunStatus.Succeeded]: ':white_check_mark: succeeded',

@@ -4,6 +4,7 @@ import { escapeMrkdwn } from '../../blocks/mrkdwn';
 import type { CommandDeps } from './deps';
 import { listWorkflows } from './list-workflows';
 import { runWorkflow } from './run-workflow';
+import { showRunStatus } from './show-run-status';
 import { USAGE } from './usage';
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
@@ -22,13 +23,15 @@ export async function countersignCommand(deps: CommandDeps, args: Args): Promise
     return;
   }
   const [subcommand = 'help', ...rest] = words;
-  const known = ['run', 'list', 'help'].includes(subcommand) ? subcommand : 'unknown';
+  const known = ['run', 'list', 'status', 'help'].includes(subcommand) ? subcommand : 'unknown';
   deps.metrics.commands.inc({ subcommand: known });
   switch (known) {
     case 'run':
       return runWorkflow(deps, args, rest);
     case 'list':
       return listWorkflows(deps, args);
+    case 'status':
+      return showRunStatus(deps, args, rest);
     case 'help':
       await args.ack({ response_type: 'ephemeral', text: USAGE });
       return;
