@@ -2,6 +2,7 @@ import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { CommandLineError, splitWords } from '../../../workflows/command-line';
 import { escapeMrkdwn } from '../../blocks/mrkdwn';
 import type { CommandDeps } from './deps';
+import { listRuns } from './list-runs';
 import { listWorkflows } from './list-workflows';
 import { runWorkflow } from './run-workflow';
 import { showRunStatus } from './show-run-status';
@@ -23,13 +24,17 @@ export async function countersignCommand(deps: CommandDeps, args: Args): Promise
     return;
   }
   const [subcommand = 'help', ...rest] = words;
-  const known = ['run', 'list', 'status', 'help'].includes(subcommand) ? subcommand : 'unknown';
+  const known = ['run', 'list', 'runs', 'status', 'help'].includes(subcommand)
+    ? subcommand
+    : 'unknown';
   deps.metrics.commands.inc({ subcommand: known });
   switch (known) {
     case 'run':
       return runWorkflow(deps, args, rest);
     case 'list':
       return listWorkflows(deps, args);
+    case 'runs':
+      return listRuns(deps, args, rest);
     case 'status':
       return showRunStatus(deps, args, rest);
     case 'help':
