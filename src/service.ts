@@ -140,6 +140,7 @@ export async function startService(
     workerRedis.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
     const deps = {
       runs: database.runs,
+      audit: database.audit,
       notifier: new SlackRunNotifier(client, log),
       tools: new ManifestToolRunner(),
       clock,
