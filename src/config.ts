@@ -83,6 +83,12 @@ const envSchema = z.object({
     .int('must be a whole number of milliseconds')
     .min(0, 'must be a whole number of milliseconds')
     .default(60_000),
+  // Unset: run details are kept forever. The audit log itself is never pruned.
+  AUDIT_RETENTION_DAYS: z.coerce
+    .number({ error: 'must be a whole number of days' })
+    .int('must be a whole number of days')
+    .min(1, 'must be at least 1 day')
+    .optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce
     .number({ error: 'must be a number of milliseconds' })
     .int('must be a whole number of milliseconds')

@@ -10,6 +10,7 @@ import { CachedUsergroupDirectory } from './policy/cached-usergroup-directory';
 import { BullmqRunQueue } from './queue/bullmq-run-queue';
 import { startRunWorker } from './queue/run-worker';
 import type { Clock } from './runs/ports';
+import { pruneRunDetails } from './runs/prune-run-details';
 import { recoverRuns } from './runs/recover-runs';
 import { createSlackApp } from './slack/create-slack-app';
 import { SlackRunNotifier } from './slack/slack-run-notifier';
@@ -140,6 +141,7 @@ export async function startService(
     workerRedis.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
     const deps = {
       runs: database.runs,
+      audit: database.audit,
       notifier: new SlackRunNotifier(client, log),
       tools: new ManifestToolRunner(),
       clock,
@@ -153,11 +155,17 @@ export async function startService(
       onFinished: (workflow, status) => metrics.runsFinished.inc({ workflow, status }),
     });
     worker.on('error', (error) => log.error({ err: error }, 'worker error'));
-    const recover = () =>
-      recoverRuns(
+    const retentionDays = config.AUDIT_RETENTION_DAYS;
+    const recover = async () => {
+      await recoverRuns(
         { runs: database.runs, queue, clock, log },
         config.RUN_RECOVERY_INTERVAL_MS,
       ).catch((error) => log.warn({ err: error }, 'run recovery failed; it runs again later'));
+      if (retentionDays === undefined) return;
+      await pruneRunDetails({ runs: database.runs, clock, log }, retentionDays).catch((error) =>
+        log.warn({ err: error }, 'pruning old run details failed; it runs again later'),
+      );
+    };
     void recover();
     recovery = setInterval(recover, config.RUN_RECOVERY_INTERVAL_MS);
   }

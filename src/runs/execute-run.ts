@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/ports';
 import { renderDeep } from '../workflows/template';
 import { canonicalJson } from './canonical-json';
 import { agentToolPolicy, dryRunHold, dryRunResult } from './dry-run';
@@ -20,9 +21,18 @@ import {
   StepStatus,
   templateInputs,
 } from './run';
+import {
+  runFinishedEvent,
+  runRequestedEvent,
+  runStartedEvent,
+  toolCallAllowedEvent,
+  toolCallOutcomeEvent,
+} from './run-audit';
 
 export interface ExecuteRunDeps {
   runs: RunRepository;
+  /** Every fact of the run is recorded here, keyed, so a later attempt fills what a crash left out. */
+  audit: AuditLog;
   notifier: RunNotifier;
   tools: ToolRunner;
   clock: Clock;
@@ -54,6 +64,7 @@ export async function executeRun(
     deps.log.warn({ runId }, 'run to execute does not exist');
     return null;
   }
+  await deps.audit.record(runRequestedEvent(stored));
   if (FINAL_RUN_STATUSES.includes(stored.status)) return announce(deps, stored);
   let run = await runs.claim(runId, attempt.owner);
   if (run === null) return null;
@@ -82,6 +93,7 @@ export async function executeRun(
     if (running === null) throw new LostClaimError(`run ${run.id} was taken over`);
     run = running;
   }
+  await deps.audit.record(runStartedEvent(run));
   if (run.manifest.steps === undefined) {
     if (run.dryRun) {
       return finish(deps, run, attempt, RunStatus.Succeeded, {
@@ -98,6 +110,9 @@ export async function executeRun(
   for (let index = 0; index < steps.length; index++) {
     const spec = steps[index] as (typeof steps)[number];
     const previous = run.steps.find((step) => step.index === index);
+    if (previous !== undefined && previous.status !== StepStatus.Executing) {
+      await deps.audit.record(toolCallOutcomeEvent(run, previous));
+    }
     if (previous?.status === StepStatus.Succeeded) {
       lastOutput = previous.output ?? '';
       continue;
@@ -146,10 +161,15 @@ export async function executeRun(
         finishedAt: clock(),
       };
       await runs.saveStep(run.id, simulated, attempt.owner);
+      await deps.audit.record(toolCallOutcomeEvent(run, simulated));
       run = { ...run, steps: [...run.steps.filter((step) => step.index !== index), simulated] };
       await notifier.postStepOutcome(run, thread, simulated);
       continue;
     }
+    // Audited before the step is marked executing: a failed audit write leaves nothing half-done.
+    await deps.audit.record(
+      toolCallAllowedEvent(run, started, tool && 'risk' in tool ? String(tool.risk) : 'unknown'),
+    );
     // Recorded before the tool starts: after a crash, the next attempt knows it may have run.
     await runs.saveStep(run.id, started, attempt.owner);
     const outcome = await deps.tools.run(run, spec.tool, args, attempt.signal);
@@ -162,6 +182,7 @@ export async function executeRun(
       finishedAt: clock(),
     };
     await runs.saveStep(run.id, done, attempt.owner);
+    await deps.audit.record(toolCallOutcomeEvent(run, done));
     run = { ...run, steps: [...run.steps.filter((step) => step.index !== index), done] };
     await notifier.postStepOutcome(run, thread, done);
     if (!outcome.ok) {
@@ -199,6 +220,7 @@ async function finish(
 /** Tells Slack how the run ended, once: a retry after a failed post tries again. */
 export async function announce(deps: ExecuteRunDeps, run: RunRecord): Promise<RunRecord> {
   if (run.announcedAt !== undefined) return run;
+  await deps.audit.record(runFinishedEvent(run));
   await deps.notifier.postRunFinished(run);
   const at = deps.clock();
   await deps.runs.markAnnounced(run.id, at);

@@ -24,6 +24,11 @@ export interface RunRepository {
   /** Inserts or replaces the step with the same index. @throws LostClaimError if `owner` no longer carries the run. */
   saveStep(id: string, step: StepRecord, owner: string): Promise<void>;
   markAnnounced(id: string, at: Date): Promise<void>;
+  /**
+   * Removes the step outputs and the result of up to `limit` final runs last updated before
+   * `finishedBefore`, marking them pruned at `at`; returns how many runs it pruned.
+   */
+  pruneDetails(finishedBefore: Date, at: Date, limit: number): Promise<number>;
   /** Runs in one of `statuses` not updated since `before`, oldest first. */
   findStale(statuses: readonly RunStatus[], before: Date, limit: number): Promise<RunRecord[]>;
   /** Final runs whose outcome has not reached Slack, finished before `before`. */

@@ -81,6 +81,8 @@ export interface RunRecord {
   owner?: string;
   /** When the final outcome reached Slack; a final run without it is still owed its announcement. */
   announcedAt?: Date;
+  /** When retention removed its step outputs and result (AUDIT_RETENTION_DAYS); the audit log keeps their hashes. */
+  detailsPrunedAt?: Date;
   result?: string;
   error?: string;
   createdAt: Date;

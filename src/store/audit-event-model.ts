@@ -11,6 +11,7 @@ const auditEventSchema = new Schema(
     actor: { type: String, required: true },
     team: String,
     workflow: String,
+    runId: String,
     channel: String,
     reason: String,
     // Keys are Countersign's own (`manifestHash`, `error`), never user-typed.
@@ -22,6 +23,7 @@ const auditEventSchema = new Schema(
 // Reviews read the log by time, and by who acted.
 auditEventSchema.index({ at: 1 });
 auditEventSchema.index({ actor: 1, at: -1 });
+auditEventSchema.index({ runId: 1, at: 1 });
 
 // biome-ignore lint/suspicious/noExplicitAny: lean documents are shaped by the AuditEvent type.
 export type AuditEventDocument = Record<string, any>;

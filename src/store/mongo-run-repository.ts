@@ -33,6 +33,7 @@ function toRecord(doc: RunDocument): RunRecord {
     ...(doc.thread?.ts ? { thread: { channel: doc.thread.channel, ts: doc.thread.ts } } : {}),
     ...(doc.owner ? { owner: doc.owner } : {}),
     ...(doc.announcedAt ? { announcedAt: doc.announcedAt } : {}),
+    ...(doc.detailsPrunedAt ? { detailsPrunedAt: doc.detailsPrunedAt } : {}),
     ...(doc.result !== undefined && doc.result !== null ? { result: doc.result } : {}),
     ...(doc.error !== undefined && doc.error !== null ? { error: doc.error } : {}),
     createdAt: doc.createdAt,
@@ -122,6 +123,32 @@ export class MongoRunRepository implements RunRepository {
 
   async markAnnounced(id: string, at: Date): Promise<void> {
     await this.model.updateOne({ _id: id }, { $set: { announcedAt: at } });
+  }
+
+  async pruneDetails(finishedBefore: Date, at: Date, limit: number): Promise<number> {
+    const due = await this.model
+      .find(
+        {
+          status: { $in: FINAL_RUN_STATUSES },
+          updatedAt: { $lt: finishedBefore },
+          detailsPrunedAt: { $exists: false },
+        },
+        { steps: 1 },
+      )
+      .sort({ updatedAt: 1 })
+      .limit(limit)
+      .lean();
+    let pruned = 0;
+    for (const doc of due) {
+      // Steps are a map keyed s0, s1…: each output is unset by its own path, in one update.
+      const outputs = Object.keys(doc.steps ?? {}).map((key) => [`steps.${key}.output`, '']);
+      const result = await this.model.updateOne(
+        { _id: doc._id, detailsPrunedAt: { $exists: false } },
+        { $unset: { result: '', ...Object.fromEntries(outputs) }, $set: { detailsPrunedAt: at } },
+      );
+      pruned += result.modifiedCount;
+    }
+    return pruned;
   }
 
   async findStale(

@@ -32,6 +32,7 @@ const runSchema = new Schema(
     thread: { type: { channel: String, ts: String }, _id: false, default: undefined },
     owner: String,
     announcedAt: Date,
+    detailsPrunedAt: Date,
     result: String,
     error: String,
   },
