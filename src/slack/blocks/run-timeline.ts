@@ -67,6 +67,11 @@ function about(run: RunRecord): string {
   if (link) parts.push(link);
   const lines = [parts.join(' · ')];
   if (run.dryRun) lines.push('Dry run: calls above low risk were simulated, not run.');
+  if (run.detailsPrunedAt) {
+    lines.push(
+      `Step outputs and the result were removed ${slackDate(run.detailsPrunedAt)} (retention); the audit log keeps their hashes.`,
+    );
+  }
   return lines.join('\n');
 }
 
@@ -82,7 +87,7 @@ function statusChange(change: StatusChange): string {
   return `• ${slackDate(change.at, DATE_FORMAT.seconds)}  ${STATUS_LABEL[change.status] ?? escapeMrkdwn(change.status)}${detail}`;
 }
 
-function describeStep(step: StepRecord, total: number): string {
+function describeStep(step: StepRecord, total: number, pruned: boolean): string {
   const took =
     step.finishedAt === undefined
       ? ''
@@ -96,6 +101,7 @@ function describeStep(step: StepRecord, total: number): string {
   } else {
     const detail = step.status === StepStatus.Failed ? step.error : step.output;
     if (detail?.trim()) lines.push(codeBlock(detail, STEP_DETAIL));
+    else if (pruned && step.status === StepStatus.Succeeded) lines.push('_(output removed)_');
   }
   return fitText(lines.join('\n'), STEP_TEXT);
 }
@@ -110,7 +116,8 @@ function stepBlocks(run: RunRecord): types.KnownBlock[] {
     return [section(`*Steps*\n${why}`)];
   }
   const title = total > 0 ? `*Steps* (${run.steps.length} of ${total})` : '*Steps*';
-  const texts = run.steps.map((step) => describeStep(step, total));
+  const pruned = run.detailsPrunedAt !== undefined;
+  const texts = run.steps.map((step) => describeStep(step, total, pruned));
   texts[0] = `${title}\n${texts[0]}`;
   return packSections(texts, STEP_SECTIONS, ['step', 'steps']);
 }
@@ -122,7 +129,8 @@ function outcome(run: RunRecord): string {
   const ended = run.history.at(-1)?.at ?? run.updatedAt;
   const title = `*Outcome*: ${STATUS_LABEL[run.status]} ${slackDate(ended, DATE_FORMAT.seconds)}`;
   const detail = run.error ?? run.result;
-  return detail?.trim() ? `${title}\n${codeBlock(detail, OUTCOME_DETAIL)}` : title;
+  if (detail?.trim()) return `${title}\n${codeBlock(detail, OUTCOME_DETAIL)}`;
+  return run.detailsPrunedAt ? `${title}\n_(result removed)_` : title;
 }
 
 /** The answer to `/countersign status <run>`: the run's record as a timeline, within Slack's limits. */

@@ -99,6 +99,31 @@ describe('the /countersign status timeline', () => {
     expect(JSON.stringify(odd.blocks)).not.toContain('slack.com/archives');
   });
 
+  it('says when retention removed the outputs and the result, keeping what is left', () => {
+    const message = runTimelineMessage(
+      run({
+        detailsPrunedAt: at(59),
+        status: 'failed',
+        steps: [
+          step(0, { output: undefined }),
+          step(1, { status: 'failed', output: undefined, error: 'exit code 3' }),
+        ],
+        error: 'step 2 (say) failed: exit code 3',
+        manifest: runbook(2),
+      }),
+    );
+    const shown = JSON.stringify(message.blocks);
+    expect(shown).toContain(
+      'Step outputs and the result were removed <!date^1772532059^{date_short_pretty} {time}|2026-03-03 10:00 UTC> (retention)',
+    );
+    expect(shown).toMatch(/\*1\/2\* `say` :white_check_mark: succeeded[^*]*_\(output removed\)_/);
+    expect(shown).toContain('exit code 3');
+    expect(shown).toContain('step 2 (say) failed: exit code 3');
+
+    const succeeded = runTimelineMessage(run({ detailsPrunedAt: at(59), steps: [step(0)] }));
+    expect(JSON.stringify(succeeded.blocks)).toContain('_(result removed)_');
+  });
+
   it('says durations the way people do', () => {
     expect(formatDuration(850)).toBe('850 ms');
     expect(formatDuration(12_345)).toBe('12.3 s');
