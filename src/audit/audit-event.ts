@@ -80,5 +80,21 @@ export interface ToolCallEvent {
   key?: string;
 }
 
-export type AuditEvent = RunRefusedEvent | ManifestEvent | RunEvent | ToolCallEvent;
+/** Someone asked for the timeline of a run they may not see; they were told it does not exist. */
+export interface RunViewRefusedEvent {
+  type: 'run.view_refused';
+  at: Date;
+  actor: string;
+  team: string;
+  channel: string;
+  runId: string;
+  workflow: string;
+}
+
+export type AuditEvent =
+  | RunRefusedEvent
+  | ManifestEvent
+  | RunEvent
+  | ToolCallEvent
+  | RunViewRefusedEvent;
 export type AuditEventType = AuditEvent['type'];

@@ -80,6 +80,14 @@ describe('/countersign status <run>', () => {
     );
     const missing = await laterAnswer(h, 'status r-22222222', 'U0EVE');
     expect(missing.text).toBe(hidden.text.replace(String(run._id), 'r-22222222'));
+    // The look at someone else's run is audited; the miss is not (nothing was there to see).
+    const refusals = await h.db
+      .collection('audit_events')
+      .find({ type: 'run.view_refused' })
+      .toArray();
+    expect(refusals).toEqual([
+      expect.objectContaining({ actor: 'U0EVE', runId: String(run._id), workflow: 'greet' }),
+    ]);
 
     const admin = await laterAnswer(h, `status ${run._id}`, 'U0ADMIN');
     expect(JSON.stringify(admin.blocks)).toContain('Requested by <@U0GRACE>');

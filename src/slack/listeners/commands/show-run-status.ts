@@ -36,7 +36,21 @@ export async function showRunStatus(deps: CommandDeps, args: Args, words: string
   await answerAfterAck(deps, args, 'status', async () => {
     const run = await deps.runs.get(id);
     if (run !== null && mayViewRun(run, userId, deps.admins)) return runTimelineMessage(run);
-    if (run !== null) deps.log.info({ runId: id, user: userId }, 'status: run hidden from a user');
+    if (run !== null) {
+      deps.log.info({ runId: id, user: userId }, 'status: run hidden from a user');
+      // An unauthorized look is audited; a failure to record it must not change the answer.
+      await deps.audit
+        .record({
+          type: 'run.view_refused',
+          at: deps.clock(),
+          actor: userId,
+          team: command.team_id,
+          channel: command.channel_id,
+          runId: id,
+          workflow: run.workflow,
+        })
+        .catch((error) => deps.log.error({ err: error }, 'could not audit a refused status'));
+    }
     return {
       text: `There is no run \`${id}\` that you can see. \`/countersign runs\` lists your recent runs.`,
     };
