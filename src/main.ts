@@ -5,6 +5,7 @@ import {
   AuditUsageError,
   exportAuditLog,
   exportRequest,
+  parseAnchor,
   readOldKeys,
   verifyAuditLog,
 } from './cli/audit';
@@ -141,8 +142,13 @@ audit
     '--old-keys <file>',
     'earlier AUDIT_HMAC_KEY values, one per line, for events signed before a key rotation',
   )
-  .action((options: { oldKeys?: string }) =>
+  .option(
+    '--anchor <seq:hash>',
+    'a head printed by an earlier verify and kept elsewhere: the chain must still hold that event',
+  )
+  .action((options: { oldKeys?: string; anchor?: string }) =>
     auditCommand(async () => {
+      const anchor = options.anchor !== undefined ? parseAnchor(options.anchor) : undefined;
       const config = loadAuditConfig();
       const keys = [
         auditKey(config.AUDIT_HMAC_KEY),
@@ -150,7 +156,9 @@ audit
       ];
       const reader = await MongoAuditReader.open(config.MONGODB_URI);
       try {
-        return await verifyAuditLog(reader, keys, (text) => process.stdout.write(text));
+        return await verifyAuditLog(reader, { keys, ...(anchor ? { anchor } : {}) }, (text) =>
+          process.stdout.write(text),
+        );
       } finally {
         await reader.close();
       }

@@ -24,7 +24,9 @@ export type ChainProblemKind =
   /** Its own hash is valid, but it does not link to the event before it. */
   | 'broken-link'
   /** Not shaped like a chained event at all. */
-  | 'malformed';
+  | 'malformed'
+  /** The event at an anchored seq is not the one anchored: the log was rewritten. */
+  | 'anchor-mismatch';
 
 export interface ChainProblem {
   kind: ChainProblemKind;
@@ -51,6 +53,8 @@ export interface VerifyOptions {
    * end. (Whoever cuts the end and rewinds this too is caught only by an external anchor.)
    */
   recordedHead?: ChainHead;
+  /** A head printed by an earlier verify and kept elsewhere: the chain must still hold it. */
+  anchor?: ChainHead;
 }
 
 const HEX_64 = /^[0-9a-f]{64}$/;
@@ -166,19 +170,31 @@ export async function verifyChain(
         `seq ${seq}: broken link: its own hash is valid, but its prevHash is not the hash of ${before} (an event before it was replaced)`,
       );
     }
+    const anchor = options.anchor;
+    if (anchor !== undefined && anchor.seq === seq && anchor.hash !== document.hash) {
+      return fail(
+        'anchor-mismatch',
+        seq,
+        `seq ${seq}: not the anchored event: its hash is ${document.hash}, the anchor's ${anchor.hash} (the log was rewritten, with the key, at or before seq ${seq})`,
+      );
+    }
     if (signer.old) lastSeqUnderOldKey = seq;
     previous = { seq, hash: document.hash as string };
     count += 1;
   }
 
-  const recorded = options.recordedHead;
   const end = previous?.seq ?? 0;
-  if (recorded !== undefined && recorded.seq > end) {
-    return fail(
-      'missing',
-      end + 1,
-      `${seqRange(end + 1, recorded.seq)} missing: the log ends at seq ${end}, but seq ${recorded.seq} had been appended (events cut from the end)`,
-    );
+  for (const [known, source] of [
+    [options.anchor, 'the anchor names'],
+    [options.recordedHead, 'writers had appended'],
+  ] as const) {
+    if (known !== undefined && known.seq > end) {
+      return fail(
+        'missing',
+        end + 1,
+        `${seqRange(end + 1, known.seq)} missing: the log ends at seq ${end}, but ${source} seq ${known.seq} (events cut from the end)`,
+      );
+    }
   }
   return {
     ok: true,

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { type AuditKey, auditKey } from '../audit/audit-chain';
+import { type AuditKey, auditKey, type ChainHead } from '../audit/audit-chain';
 import { csvHeader, csvRow, type ExportFormat, jsonlLine } from '../audit/export-format';
 import type { AuditEventFilter, AuditReader } from '../audit/ports';
 import { verifyChain } from '../audit/verify-chain';
@@ -16,12 +16,12 @@ export class AuditUsageError extends Error {
  */
 export async function verifyAuditLog(
   reader: AuditReader,
-  keys: readonly AuditKey[],
+  options: { keys: readonly AuditKey[]; anchor?: ChainHead },
   write: (text: string) => void,
 ): Promise<number> {
   const recordedHead = await reader.recordedHead();
   const result = await verifyChain(reader.documents(), {
-    keys,
+    ...options,
     storageFields: reader.storageFields,
     ...(recordedHead !== undefined ? { recordedHead } : {}),
   });
@@ -35,6 +35,9 @@ export async function verifyAuditLog(
     return 0;
   }
   write(`${result.count} events verified, head seq ${result.head.seq} hash ${result.head.hash}\n`);
+  if (options.anchor !== undefined) {
+    write(`the anchored event (seq ${options.anchor.seq}) is in the chain, unchanged\n`);
+  }
   if (result.lastSeqUnderOldKey !== undefined) {
     write(
       `the last event signed with an old key (--old-keys) is seq ${result.lastSeqUnderOldKey}\n`,
@@ -61,6 +64,17 @@ export async function readOldKeys(file: string): Promise<AuditKey[]> {
     }
     return [auditKey(secret)];
   });
+}
+
+/** `--anchor <seq>:<hash>`: a head printed by an earlier verify. */
+export function parseAnchor(value: string): ChainHead {
+  const match = /^(\d+):([0-9a-f]{64})$/.exec(value.trim());
+  if (match === null || Number(match[1]) < 1) {
+    throw new AuditUsageError(
+      `--anchor must be <seq>:<hash>, as an earlier verify printed them, e.g. 1234:${'3f'.repeat(32)} (got ${JSON.stringify(value)})`,
+    );
+  }
+  return { seq: Number(match[1]), hash: match[2] as string };
 }
 
 const ISO_TIME =

@@ -217,7 +217,23 @@ describe('verifying the chain', () => {
       recordedHead: { seq: 5, hash: 'b'.repeat(64) },
     });
     expect(!result.ok && result.problem.message).toBe(
-      'seq 4-5 are missing: the log ends at seq 3, but seq 5 had been appended (events cut from the end)',
+      'seq 4-5 are missing: the log ends at seq 3, but writers had appended seq 5 (events cut from the end)',
     );
+  });
+
+  it('holds the chain to an anchor kept elsewhere: the anchored event, and nothing cut after it', async () => {
+    const documents = chain();
+    const anchor = { seq: 4, hash: String(documents[3]?.hash) };
+    const check = (docs: Record<string, unknown>[], kept = anchor) =>
+      verifyChain(from(docs), { keys: [key], anchor: kept });
+    expect(await check(documents)).toMatchObject({ ok: true, count: 5 });
+    const cut = await check(documents.slice(0, 3));
+    expect(!cut.ok && cut.problem.message).toBe(
+      'seq 4 is missing: the log ends at seq 3, but the anchor names seq 4 (events cut from the end)',
+    );
+    // Rewritten by someone holding the key: every hash fits, but not the anchored one.
+    const rewritten = chainOf([1, 2, 3, 4, 5].map((n) => ({ ...started(n), actor: 'U0MALLORY' })));
+    const result = await check(rewritten as unknown as Record<string, unknown>[]);
+    expect(!result.ok && result.problem).toMatchObject({ kind: 'anchor-mismatch', seq: 4 });
   });
 });

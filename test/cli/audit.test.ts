@@ -68,7 +68,13 @@ describe('countersign audit verify and export', () => {
     const database = await openDatabase(uri, { auditHmacKey: TEST_AUDIT_HMAC_KEY });
     databases.push(database);
     for (const event of EVENTS) await database.audit.record(event);
-    return { uri, rows: database.connection.collection<AuditEventRow>('audit_events') };
+    return {
+      uri,
+      rows: database.connection.collection<AuditEventRow>('audit_events'),
+      heads: database.connection.collection<{ _id: string; seq: number; hash: string }>(
+        'audit_head',
+      ),
+    };
   }
 
   afterAll(async () => {
@@ -172,7 +178,7 @@ describe('countersign audit verify and export', () => {
       [
         'the last events cut off',
         (rows) => rows.deleteMany({ seq: { $gte: 4 } }),
-        'seq 4-5 are missing: the log ends at seq 3, but seq 5 had been appended (events cut from the end)',
+        'seq 4-5 are missing: the log ends at seq 3, but writers had appended seq 5 (events cut from the end)',
       ],
     ],
   )('detects %s, naming the first bad seq, and exits 1', async (_name, tamper, message) => {
@@ -183,6 +189,34 @@ describe('countersign audit verify and export', () => {
     const [first, summary] = result.stdout.split('\n');
     expect(first?.startsWith(message)).toBe(true);
     expect(summary).toMatch(/^audit log NOT verified: \d event\(s\) checked out before that one$/);
+  });
+
+  it('holds the chain to a head anchored elsewhere, which shows events cut from the end', async () => {
+    const { uri, rows, heads } = await seeded();
+    const four = await rows.findOne({ seq: 4 });
+    const anchor = `4:${four?.hash}`;
+    expect(await verify(uri, ['--anchor', anchor])).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(
+        /^5 events verified, head seq 5 hash [0-9a-f]{64}\nthe anchored event \(seq 4\) is in the chain, unchanged\n$/,
+      ),
+    });
+    // Cut, and the recorded head rewound to match: only the anchor still knows.
+    await rows.deleteMany({ seq: { $gte: 4 } });
+    await heads.updateOne(
+      { _id: 'head' },
+      { $set: { seq: 3, hash: (await rows.findOne({ seq: 3 }))?.hash } },
+    );
+    expect((await verify(uri)).code).toBe(0);
+    expect(await verify(uri, ['--anchor', anchor])).toMatchObject({
+      code: 1,
+      stdout: expect.stringContaining(
+        'seq 4 is missing: the log ends at seq 3, but the anchor names seq 4 (events cut from the end)',
+      ),
+    });
+    expect((await verify(uri, ['--anchor', 'yesterday'])).stderr).toMatch(
+      /^countersign: --anchor must be <seq>:<hash>/,
+    );
   });
 
   it('verifies events signed before a key rotation when given the old key', async () => {
