@@ -23,6 +23,22 @@ import {
 
 const DUPLICATE_KEY = 11000;
 
+/** A head read back from the database, or undefined if the document does not hold one. */
+function headOf(document: Record<string, unknown> | null): ChainHead | undefined {
+  if (document === null) return undefined;
+  const { seq, hash } = document;
+  return typeof seq === 'number' && Number.isSafeInteger(seq) && seq > 0 && typeof hash === 'string'
+    ? { seq, hash }
+    : undefined;
+}
+
+/** A stored event is not where its `_id` says: appending past it would only add to the damage. */
+function misplaced(expectedSeq: number): Error {
+  return new Error(
+    `audit event ${auditEventId(expectedSeq)} does not hold seq ${expectedSeq}: the audit log was altered; run \`countersign audit verify\``,
+  );
+}
+
 export interface MongoAuditLogOptions {
   /** Signs every event (`AUDIT_HMAC_KEY`). */
   key: AuditKey;
@@ -179,7 +195,11 @@ export class MongoAuditLog implements AuditLog {
       { _id: auditEventId(event.seq) },
       { projection: { seq: 1, hash: 1 } },
     );
-    if (taken !== null) return { kind: 'seq-taken', by: { seq: taken.seq, hash: taken.hash } };
+    if (taken !== null) {
+      const by = headOf(taken);
+      if (by?.seq !== event.seq) throw misplaced(event.seq);
+      return { kind: 'seq-taken', by };
+    }
     const key = (event as { key?: string }).key;
     if (key !== undefined && (await this.events.findOne({ key }, { projection: { _id: 1 } }))) {
       return { kind: 'key-recorded' };
@@ -194,26 +214,26 @@ export class MongoAuditLog implements AuditLog {
    * `_id` until a seq is free. With neither, the highest seq stored (a scan, done once).
    */
   private async readHead(known?: ChainHead): Promise<ChainHead | undefined> {
-    const hint = await this.heads.findOne({ _id: AUDIT_HEAD_ID });
+    const hint = headOf(await this.heads.findOne({ _id: AUDIT_HEAD_ID }));
     let head: ChainHead | undefined = known;
-    if (hint !== null && (head === undefined || hint.seq > head.seq)) {
-      head = { seq: hint.seq, hash: hint.hash };
-    }
+    if (hint !== undefined && (head === undefined || hint.seq > head.seq)) head = hint;
     if (head === undefined) {
       const [highest] = await this.events
         .find({ seq: { $exists: true } }, { projection: { seq: 1, hash: 1 } })
         .sort({ seq: -1 })
         .limit(1)
         .toArray();
-      if (highest !== undefined) head = { seq: highest.seq, hash: highest.hash };
+      head = headOf(highest ?? null);
     }
     for (;;) {
+      const seq = (head?.seq ?? 0) + 1;
       const next = await this.events.findOne(
-        { _id: auditEventId((head?.seq ?? 0) + 1) },
+        { _id: auditEventId(seq) },
         { projection: { seq: 1, hash: 1 } },
       );
       if (next === null) return head;
-      head = { seq: next.seq, hash: next.hash };
+      head = headOf(next);
+      if (head?.seq !== seq) throw misplaced(seq);
     }
   }
 

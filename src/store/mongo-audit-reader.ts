@@ -46,7 +46,10 @@ export class MongoAuditReader implements AuditReader {
 
   async recordedHead(): Promise<ChainHead | undefined> {
     const head = await this.heads.findOne({ _id: AUDIT_HEAD_ID });
-    return head === null ? undefined : { seq: head.seq, hash: head.hash };
+    // Only a hint: one that holds no head is no evidence either way.
+    return head !== null && Number.isSafeInteger(head.seq) && typeof head.hash === 'string'
+      ? { seq: head.seq, hash: head.hash }
+      : undefined;
   }
 
   async *events(filter: AuditEventFilter): AsyncIterable<ChainedAuditEvent> {

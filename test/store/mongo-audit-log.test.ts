@@ -164,6 +164,18 @@ describe('the audit log in MongoDB', () => {
     );
   });
 
+  it('refuses to append past an event that is not where its _id says, rather than add to the damage', async () => {
+    for (let n = 1; n <= 3; n++) await database.audit.record(event(n));
+    await rows().updateOne({ seq: 2 }, { $set: { seq: 9 } });
+    await database.connection
+      .collection<{ _id: string }>('audit_head')
+      .updateOne({ _id: 'head' }, { $set: { seq: 1 } });
+    const { log } = await anotherWriter();
+    await expect(log.record(event(4))).rejects.toThrow(
+      'audit event 000000000002 does not hold seq 2: the audit log was altered; run `countersign audit verify`',
+    );
+  });
+
   it('gives up with a clear error when other writers keep taking the seq it tries', async () => {
     const slow = await anotherWriter({ maxAttempts: 1 });
     await slow.log.record(event(1));
