@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { auditKey, chainEvent } from '../../src/audit/audit-chain';
 import type { AuditEvent } from '../../src/audit/audit-event';
+import { parseTimeOption } from '../../src/cli/audit';
 import { canonicalJson } from '../../src/runs/canonical-json';
 import type { AuditEventRow } from '../../src/store/audit-event-model';
 import { type Database, openDatabase } from '../../src/store/database';
@@ -334,8 +335,30 @@ describe('countersign audit verify and export', () => {
         stderr:
           'countersign: --since must be an ISO 8601 date or time with a zone, e.g. 2026-05-01 or 2026-05-01T12:00:00Z (got "yesterday")\n',
       });
-      expect((await exported(['--until', '2026-02-30'])).stderr).toContain('--until must be');
-      expect((await exported(['--until', '2026-05-01T12:00'])).stderr).toContain('--until must be');
     });
+  });
+});
+
+describe('times on the audit command line', () => {
+  it.each([
+    ['2026-05-01', '2026-05-01T00:00:00.000Z'],
+    ['2026-05-01T12:30:00Z', '2026-05-01T12:30:00.000Z'],
+    ['2026-05-01T14:30+02:00', '2026-05-01T12:30:00.000Z'],
+    ['2026-05-01T12:30:00.250Z', '2026-05-01T12:30:00.250Z'],
+  ])('reads %s as %s', (text, iso) => {
+    expect(parseTimeOption('--since', text).toISOString()).toBe(iso);
+  });
+
+  it.each([
+    'yesterday',
+    '2026-02-30',
+    '2026-13-01',
+    '2026-05-01T12:00',
+    '2026-05-01 12:00Z',
+    '1714564800',
+  ])('refuses %s: a day that does not exist, or a time without its zone', (text) => {
+    expect(() => parseTimeOption('--until', text)).toThrow(
+      `--until must be an ISO 8601 date or time with a zone, e.g. 2026-05-01 or 2026-05-01T12:00:00Z (got "${text}")`,
+    );
   });
 });
