@@ -99,6 +99,13 @@ export function eventHash(fields: Record<string, unknown>, key: AuditKey): strin
   return key.sign(canonicalJson(hashable(signed)));
 }
 
+/** @throws TypeError if the event cannot be chained (it has no valid time). */
+export function assertChainable(event: AuditEvent): void {
+  if (!(event.at instanceof Date) || Number.isNaN(event.at.getTime())) {
+    throw new TypeError(`audit event ${event.type} has no valid date (at)`);
+  }
+}
+
 /**
  * The event as it is stored: its known fields (anything else is dropped), linked after `head`
  * (undefined: the chain is empty) and signed with `key`.
@@ -108,9 +115,7 @@ export function chainEvent(
   head: ChainHead | undefined,
   key: AuditKey,
 ): ChainedAuditEvent {
-  if (!(event.at instanceof Date) || Number.isNaN(event.at.getTime())) {
-    throw new TypeError(`audit event ${event.type} has no valid date (at)`);
-  }
+  assertChainable(event);
   const fields: Record<string, unknown> = {};
   for (const name of EVENT_FIELDS) {
     const value = (event as unknown as Record<string, unknown>)[name];

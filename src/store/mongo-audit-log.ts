@@ -1,6 +1,7 @@
 import type { Model } from 'mongoose';
 import {
   type AuditKey,
+  assertChainable,
   type ChainedAuditEvent,
   type ChainHead,
   chainEvent,
@@ -112,6 +113,7 @@ export class MongoAuditLog implements AuditLog {
    */
   record(event: AuditEvent): Promise<void> {
     return new Promise((resolve, reject) => {
+      assertChainable(event); // here, so a bad event fails alone, not with those it would join
       this.waiting.push({ event, resolve, reject });
       if (!this.draining) void this.drain();
     });

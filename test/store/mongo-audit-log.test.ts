@@ -114,6 +114,16 @@ describe('the audit log in MongoDB', () => {
     expect(await verified()).toMatchObject({ ok: true, count: 10 });
   });
 
+  it('fails an event without a valid time alone, not the events recorded with it', async () => {
+    const results = await Promise.allSettled([
+      database.audit.record(event(1)),
+      database.audit.record({ ...event(2), at: new Date('not a time') }),
+      database.audit.record(event(3)),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await rows().countDocuments()).toBe(2);
+  });
+
   it('keeps one gap-free chain while several writers append at once', async () => {
     const others = await Promise.all([anotherWriter(), anotherWriter(), anotherWriter()]);
     await Promise.all(
