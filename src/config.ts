@@ -17,6 +17,16 @@ const url = (protocols: string[]) =>
     error: `must be a ${protocols.join(' or ')} URL`,
   });
 
+const mongodbUri = z
+  .string()
+  .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI')
+  .default('mongodb://127.0.0.1:27017/countersign');
+
+// Required: every event is signed with it, and events written without it could not be verified.
+const auditHmacKey = z
+  .string({ error: 'is required' })
+  .min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)');
+
 const envSchema = z.object({
   SLACK_SIGNING_SECRET: z.string({ error: 'is required' }).min(1, 'is required'),
   SLACK_BOT_TOKEN: z
@@ -34,10 +44,7 @@ const envSchema = z.object({
   // claude-sonnet-4-5 (DESIGN.md's example) reaches end-of-life on 2026-11-30; the SDK warns.
   ANTHROPIC_MODEL: z.string().default('claude-sonnet-5-5'),
   REDIS_URL: url(['redis', 'rediss']).default('redis://127.0.0.1:6379'),
-  MONGODB_URI: z
-    .string()
-    .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI')
-    .default('mongodb://127.0.0.1:27017/countersign'),
+  MONGODB_URI: mongodbUri,
   WORKFLOWS_DIR: z.string().min(1).default('./workflows'),
   WORKFLOWS_WATCH: z.stringbool({ error: 'must be true or false' }).default(true),
   COUNTERSIGN_ADMINS: z
@@ -51,9 +58,7 @@ const envSchema = z.object({
     )
     .pipe(z.array(z.string().regex(/^[UW][A-Z0-9]+$/, 'must be Slack user ids like U0123ABCD'))),
   COUNTERSIGN_SECRETS_FILE: optionalString,
-  AUDIT_HMAC_KEY: optionalString.pipe(
-    z.string().min(32, 'must be at least 32 characters').optional(),
-  ),
+  AUDIT_HMAC_KEY: auditHmacKey,
   PORT: z.coerce
     .number({ error: 'must be a port number (0-65535)' })
     .int('must be a port number (0-65535)')
@@ -106,18 +111,7 @@ export type Config = z.output<typeof envSchema> & {
  * @throws ConfigError naming the first bad variable, e.g. `SLACK_BOT_TOKEN must be a bot token (xoxb-…)`.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  // `.env` files leave unset values as `VAR=`: an empty value means "use the default".
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
-  const parsed = envSchema.safeParse(present);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const variable = String(issue?.path[0] ?? 'environment');
-    const message =
-      issue?.code === 'invalid_type' && env[variable] === undefined
-        ? 'is required'
-        : issue?.message;
-    throw new ConfigError(`${variable} ${message}`);
-  }
+  const parsed = parseEnv(envSchema, env);
   const secretValues = new Map<string, string>();
   for (const [name, value] of Object.entries(env)) {
     if (
@@ -128,5 +122,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       secretValues.set(name.slice('COUNTERSIGN_SECRET_'.length), value);
     }
   }
-  return { ...parsed.data, secretValues };
+  return { ...parsed, secretValues };
+}
+
+function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.output<T> {
+  // `.env` files leave unset values as `VAR=`: an empty value means "use the default".
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue?.path[0] ?? 'environment');
+    const message =
+      issue?.code === 'invalid_type' && !env[variable] ? 'is required' : issue?.message;
+    throw new ConfigError(`${variable} ${message}`);
+  }
+  return parsed.data;
+}
+
+const auditEnvSchema = z.object({ MONGODB_URI: mongodbUri, AUDIT_HMAC_KEY: auditHmacKey });
+
+/**
+ * What `countersign audit verify` needs: the database and the key, nothing of Slack.
+ * @throws ConfigError as {@link loadConfig} does.
+ */
+export function loadAuditConfig(env: NodeJS.ProcessEnv = process.env) {
+  return parseEnv(auditEnvSchema, env);
+}
+
+/** What `countersign audit export` needs: only the database. */
+export function loadExportConfig(env: NodeJS.ProcessEnv = process.env) {
+  return parseEnv(auditEnvSchema.pick({ MONGODB_URI: true }), env);
 }

@@ -1,9 +1,19 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { auditKey } from './audit/audit-chain';
+import {
+  AuditUsageError,
+  exportAuditLog,
+  exportRequest,
+  parseAnchor,
+  readOldKeys,
+  verifyAuditLog,
+} from './cli/audit';
 import { dryRunInTerminal } from './cli/dry-run';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadAuditConfig, loadConfig, loadExportConfig } from './config';
 import { createLogger } from './observability/logger';
 import { type ServiceRoles, startService } from './service';
+import { MongoAuditReader } from './store/mongo-audit-reader';
 import { ManifestToolRunner } from './tools/manifest-tool-runner';
 import { manifestJsonSchema } from './workflows/manifest-json-schema';
 import { validateManifests } from './workflows/validate-manifests';
@@ -100,6 +110,94 @@ program
   .action(() => {
     process.stdout.write(`${JSON.stringify(manifestJsonSchema(), null, 2)}\n`);
   });
+
+/** Runs an audit subcommand: a bad setting or option is one line on stderr and exit code 2. */
+async function auditCommand(work: () => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await work();
+  } catch (error) {
+    if (!(error instanceof ConfigError || error instanceof AuditUsageError)) throw error;
+    process.stderr.write(`countersign: ${error.message}\n`);
+    process.exitCode = 2;
+  }
+}
+
+/** Writes to stdout, resolving when it can take more (a slow pipe slows the reading down). */
+function writeStdout(text: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.stdout.write(text)) resolve();
+    else process.stdout.once('drain', resolve);
+  });
+}
+
+const audit = program
+  .command('audit')
+  .description('the tamper-evident audit log: verify its hash chain, export its events');
+audit
+  .command('verify')
+  .description(
+    'walk the hash chain (needs MONGODB_URI and AUDIT_HMAC_KEY): exit 0 and print the head, or name the first bad event and exit 1',
+  )
+  .option(
+    '--old-keys <file>',
+    'earlier AUDIT_HMAC_KEY values, one per line, for events signed before a key rotation',
+  )
+  .option(
+    '--anchor <seq:hash>',
+    'a head printed by an earlier verify and kept elsewhere: the chain must still hold that event',
+  )
+  .action((options: { oldKeys?: string; anchor?: string }) =>
+    auditCommand(async () => {
+      const anchor = options.anchor !== undefined ? parseAnchor(options.anchor) : undefined;
+      const config = loadAuditConfig();
+      const keys = [
+        auditKey(config.AUDIT_HMAC_KEY),
+        ...(options.oldKeys !== undefined ? await readOldKeys(options.oldKeys) : []),
+      ];
+      const reader = await MongoAuditReader.open(config.MONGODB_URI);
+      try {
+        return await verifyAuditLog(reader, { keys, ...(anchor ? { anchor } : {}) }, (text) =>
+          process.stdout.write(text),
+        );
+      } finally {
+        await reader.close();
+      }
+    }),
+  );
+audit
+  .command('export')
+  .description('stream audit events to stdout in seq order (needs MONGODB_URI)')
+  .option('--run <id>', 'only the events of this run')
+  .option(
+    '--since <time>',
+    'only events at or after this ISO time (2026-05-01, 2026-05-01T12:00:00Z)',
+  )
+  .option('--until <time>', 'only events before this ISO time')
+  .addOption(
+    new Option(
+      '--format <format>',
+      'jsonl: a JSON object per line; csv: a header, then a row per event',
+    )
+      .choices(['jsonl', 'csv'])
+      .default('jsonl'),
+  )
+  .action((options: { run?: string; since?: string; until?: string; format: string }) =>
+    auditCommand(async () => {
+      const request = exportRequest(options);
+      const config = loadExportConfig();
+      // A reader that goes away (`| head`) ends the export; it is not an error.
+      process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code === 'EPIPE') process.exit(0);
+      });
+      const reader = await MongoAuditReader.open(config.MONGODB_URI);
+      try {
+        await exportAuditLog(reader, request, writeStdout);
+        return 0;
+      } finally {
+        await reader.close();
+      }
+    }),
+  );
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`countersign: ${(error as Error).message}\n`);

@@ -80,7 +80,7 @@ export async function startService(
   clock: Clock = () => new Date(),
 ): Promise<RunningService> {
   const metrics = createMetrics();
-  const database = await openDatabase(config.MONGODB_URI);
+  const database = await openDatabase(config.MONGODB_URI, { auditHmacKey: config.AUDIT_HMAC_KEY });
   // Work done beside a request (after a Slack ack, an audit write); the drain waits for it
   // before closing the stores.
   const sideWork = new Set<Promise<unknown>>();

@@ -1,6 +1,11 @@
-import { ConfigError, loadConfig } from '../src/config';
+import { ConfigError, loadAuditConfig, loadConfig, loadExportConfig } from '../src/config';
+import { TEST_AUDIT_HMAC_KEY } from './support/test-env';
 
-const minimal = { SLACK_SIGNING_SECRET: 'secret', SLACK_BOT_TOKEN: 'xoxb-1-2' };
+const minimal = {
+  SLACK_SIGNING_SECRET: 'secret',
+  SLACK_BOT_TOKEN: 'xoxb-1-2',
+  AUDIT_HMAC_KEY: TEST_AUDIT_HMAC_KEY,
+};
 
 function errorOf(env: Record<string, string>): string {
   try {
@@ -50,6 +55,8 @@ describe('configuration from the environment', () => {
       'COUNTERSIGN_ADMINS must be Slack user ids like U0123ABCD',
     ],
     [{ ...minimal, AUDIT_HMAC_KEY: 'short' }, 'AUDIT_HMAC_KEY must be at least 32 characters'],
+    [{ ...minimal, AUDIT_HMAC_KEY: undefined }, 'AUDIT_HMAC_KEY is required'],
+    [{ ...minimal, AUDIT_HMAC_KEY: '' }, 'AUDIT_HMAC_KEY is required'],
     [{ ...minimal, LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [
       { ...minimal, WORKER_CONCURRENCY: '0' },
@@ -69,7 +76,6 @@ describe('configuration from the environment', () => {
       ...minimal,
       SLACK_APP_TOKEN: '',
       SLACK_API_URL: '',
-      AUDIT_HMAC_KEY: '',
     });
     expect(config.SLACK_APP_TOKEN).toBeUndefined();
     expect(config.SLACK_API_URL).toBeUndefined();
@@ -85,6 +91,20 @@ describe('configuration from the environment', () => {
     expect([...config.secretValues]).toEqual([['OPS_API_TOKEN', 'abc']]);
     expect(config.COUNTERSIGN_SECRETS_FILE).toBe('/run/secrets.yaml');
     expect(config.COUNTERSIGN_ADMINS).toEqual(['U0ADMIN', 'W0ENTERPRISE']);
+  });
+
+  it('asks the audit commands only for what they use: MongoDB, and the key to verify', () => {
+    expect(loadAuditConfig({ AUDIT_HMAC_KEY: TEST_AUDIT_HMAC_KEY })).toEqual({
+      MONGODB_URI: 'mongodb://127.0.0.1:27017/countersign',
+      AUDIT_HMAC_KEY: TEST_AUDIT_HMAC_KEY,
+    });
+    expect(() => loadAuditConfig({})).toThrow('AUDIT_HMAC_KEY is required');
+    expect(loadExportConfig({ MONGODB_URI: 'mongodb://db/x' })).toEqual({
+      MONGODB_URI: 'mongodb://db/x',
+    });
+    expect(() => loadExportConfig({ MONGODB_URI: 'db' })).toThrow(
+      'MONGODB_URI must be a mongodb:// or mongodb+srv:// URI',
+    );
   });
 
   it('turns hot reload of the workflows off with WORKFLOWS_WATCH=false', () => {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startFakeSlackApi } from './support/fake-slack-api';
 import { sendSlashCommand } from './support/slack-request';
-import { testMongoUri, testRedisUrl, uniqueName } from './support/test-env';
+import { TEST_AUDIT_HMAC_KEY, testMongoUri, testRedisUrl, uniqueName } from './support/test-env';
 
 const root = path.join(__dirname, '..');
 
@@ -82,6 +82,7 @@ describe('the countersign command line', () => {
       SLACK_SIGNING_SECRET: 'cli-secret',
       SLACK_BOT_TOKEN: 'xoxb-cli',
       SLACK_API_URL: slack.url,
+      AUDIT_HMAC_KEY: TEST_AUDIT_HMAC_KEY,
       REDIS_URL: testRedisUrl(),
       MONGODB_URI: testMongoUri(uniqueName('cli')),
       QUEUE_PREFIX: uniqueName('cli'),

@@ -1,5 +1,7 @@
 import mongoose, { type Connection } from 'mongoose';
+import { auditKey } from '../audit/audit-chain';
 import { auditEventModel } from './audit-event-model';
+import { auditHeadModel } from './audit-head-model';
 import { MongoAuditLog } from './mongo-audit-log';
 import { MongoRunRepository } from './mongo-run-repository';
 import { runModel } from './run-model';
@@ -13,8 +15,13 @@ export interface Database {
   close(): Promise<void>;
 }
 
+export interface DatabaseOptions {
+  /** `AUDIT_HMAC_KEY`: signs the audit chain. */
+  auditHmacKey: string;
+}
+
 /** Connects, builds the indexes the queries rely on (unique requestKey first), and returns repositories. */
-export async function openDatabase(uri: string): Promise<Database> {
+export async function openDatabase(uri: string, options: DatabaseOptions): Promise<Database> {
   const connection = await mongoose
     .createConnection(uri, { serverSelectionTimeoutMS: 5_000, autoIndex: false })
     .asPromise();
@@ -25,7 +32,9 @@ export async function openDatabase(uri: string): Promise<Database> {
   return {
     connection,
     runs: new MongoRunRepository(runs),
-    audit: new MongoAuditLog(auditEvents),
+    audit: new MongoAuditLog(auditEvents, auditHeadModel(connection), {
+      key: auditKey(options.auditHmacKey),
+    }),
     async ping() {
       const db = connection.db;
       if (db === undefined) throw new Error('MongoDB is not connected');

@@ -2,6 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { createAnthropicClient, MissingApiKeyError } from '../../src/agent/anthropic-client';
 import { loadConfig } from '../../src/config';
 import { type FakeAnthropicApi, startFakeAnthropicApi } from '../support/fake-anthropic-api';
+import { TEST_AUDIT_HMAC_KEY } from '../support/test-env';
 
 describe('the Anthropic client of agent runs', () => {
   let fake: FakeAnthropicApi;
@@ -15,6 +16,7 @@ describe('the Anthropic client of agent runs', () => {
     loadConfig({
       SLACK_SIGNING_SECRET: 's',
       SLACK_BOT_TOKEN: 'xoxb-1',
+      AUDIT_HMAC_KEY: TEST_AUDIT_HMAC_KEY,
       ANTHROPIC_API_KEY: 'sk-ant-test',
       ANTHROPIC_BASE_URL: fake.baseUrl,
     });
@@ -46,7 +48,13 @@ describe('the Anthropic client of agent runs', () => {
 
   it('refuses to build a client without an API key', () => {
     expect(() =>
-      createAnthropicClient(loadConfig({ SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: 'xoxb-1' })),
+      createAnthropicClient(
+        loadConfig({
+          SLACK_SIGNING_SECRET: 's',
+          SLACK_BOT_TOKEN: 'xoxb-1',
+          AUDIT_HMAC_KEY: TEST_AUDIT_HMAC_KEY,
+        }),
+      ),
     ).toThrow(MissingApiKeyError);
   });
 });

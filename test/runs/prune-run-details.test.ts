@@ -4,7 +4,7 @@ import { pruneRunDetails } from '../../src/runs/prune-run-details';
 import { type NewRun, RunStatus, StepStatus } from '../../src/runs/run';
 import { type Database, openDatabase } from '../../src/store/database';
 import { parseManifest } from '../../src/workflows/load-workflows';
-import { testMongoUri, uniqueName } from '../support/test-env';
+import { TEST_AUDIT_HMAC_KEY, testMongoUri, uniqueName } from '../support/test-env';
 
 const parsed = parseManifest(
   'm.yaml',
@@ -16,7 +16,9 @@ const { manifest, hash } = parsed.workflow;
 describe('retention of run details (AUDIT_RETENTION_DAYS)', () => {
   let db: Database;
   beforeAll(async () => {
-    db = await openDatabase(testMongoUri(uniqueName('prune')));
+    db = await openDatabase(testMongoUri(uniqueName('prune')), {
+      auditHmacKey: TEST_AUDIT_HMAC_KEY,
+    });
   });
   afterAll(async () => {
     await db.connection.dropDatabase();

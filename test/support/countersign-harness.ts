@@ -11,7 +11,7 @@ import {
   type SlashCommandFields,
   sendSlashCommand,
 } from './slack-request';
-import { testMongoUri, testRedisUrl, uniqueName } from './test-env';
+import { TEST_AUDIT_HMAC_KEY, testMongoUri, testRedisUrl, uniqueName } from './test-env';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 
@@ -53,6 +53,7 @@ export async function startHarness(name: string, options: HarnessOptions = {}): 
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_BOT_TOKEN: 'xoxb-test-token',
     SLACK_API_URL: slack.url,
+    AUDIT_HMAC_KEY: TEST_AUDIT_HMAC_KEY,
     REDIS_URL: testRedisUrl(),
     MONGODB_URI: mongoUri,
     WORKFLOWS_DIR: options.workflowsDir ?? path.join(__dirname, '../../workflows'),

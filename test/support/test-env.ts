@@ -35,3 +35,6 @@ export function testMongoUri(dbName: string, base = requireEnv('MONGODB_URI')): 
 export function testRedisUrl(): string {
   return requireEnv('REDIS_URL');
 }
+
+/** The AUDIT_HMAC_KEY of every test: fixed, so a test can sign and recompute hashes itself. */
+export const TEST_AUDIT_HMAC_KEY = 'test-audit-hmac-key-0123456789abcdef';
