@@ -3,9 +3,13 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Collection } from 'mongoose';
+import { auditKey } from '../../src/audit/audit-chain';
+import { verifyAuditLog } from '../../src/cli/audit';
+import { MongoAuditReader } from '../../src/store/mongo-audit-reader';
 import { type Harness, startHarness } from '../support/countersign-harness';
 import { eventually } from '../support/eventually';
 import { finalRun, runIdIn } from '../support/run-records';
+import { TEST_AUDIT_HMAC_KEY } from '../support/test-env';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -29,7 +33,7 @@ describe('every state change of a run is in the audit log', () => {
   /** The run's events once its last one is in, oldest first. */
   const eventsOf = (runId: string) =>
     eventually('the run.finished event', async () => {
-      const events = await audit.find({ runId }).sort({ at: 1, _id: 1 }).toArray();
+      const events = await audit.find({ runId }).sort({ seq: 1 }).toArray();
       return events.some((event) => event.type === 'run.finished') ? events : undefined;
     });
 
@@ -79,6 +83,26 @@ describe('every state change of a run is in the audit log', () => {
     });
     // The output itself stays with the run (retention may prune it); the log keeps its hash.
     expect(JSON.stringify(events)).not.toContain('"checked"');
+  });
+
+  it('leaves a chain that verifies after the runs', async () => {
+    const reader = await MongoAuditReader.open(h.mongoUri);
+    let output = '';
+    try {
+      const code = await verifyAuditLog(
+        reader,
+        { keys: [auditKey(TEST_AUDIT_HMAC_KEY)] },
+        (text) => {
+          output += text;
+        },
+      );
+      expect({ code, output }).toEqual({
+        code: 0,
+        output: expect.stringMatching(/^\d+ events verified, head seq \d+ hash [0-9a-f]{64}\n$/),
+      });
+    } finally {
+      await reader.close();
+    }
   });
 
   it('records a failed run with its error', async () => {

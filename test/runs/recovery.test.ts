@@ -79,6 +79,20 @@ describe('runs survive crashes, shutdowns and Slack failures', () => {
     const run = await announcedRun(second, id);
     expect(run.status).toBe('succeeded');
     expect(run.steps.s0.output).toBe('resumed');
+
+    // Two attempts, one record: each fact of the run is in the audit log once, in order.
+    const events = await second.db
+      .collection('audit_events')
+      .find({ runId: id })
+      .sort({ seq: 1 })
+      .toArray();
+    expect(events.map((event) => event.type)).toEqual([
+      'run.requested',
+      'run.started',
+      'tool_call.allowed',
+      'tool_call.executed',
+      'run.finished',
+    ]);
   });
 
   it('a high-risk step interrupted mid-way is not repeated: the run needs attention', async () => {
