@@ -13,6 +13,16 @@ const parsed = parseManifest(
 if (!('workflow' in parsed)) throw new Error('fixture manifest is invalid');
 const { manifest, hash } = parsed.workflow;
 
+const newRun = (id: string): NewRun => ({
+  id,
+  requestKey: id,
+  workflow: 'demo',
+  manifestHash: hash,
+  manifest,
+  inputs: {},
+  requester: { userId: 'U0A', teamId: 'T0A', channelId: 'C0A' },
+});
+
 describe('retention of run details (AUDIT_RETENTION_DAYS)', () => {
   let db: Database;
   beforeAll(async () => {
@@ -27,16 +37,7 @@ describe('retention of run details (AUDIT_RETENTION_DAYS)', () => {
 
   /** A finished run with one step's output and a result, last updated `daysAgo` days ago. */
   async function finishedRun(id: string, daysAgo: number, status: RunStatus = RunStatus.Succeeded) {
-    const run: NewRun = {
-      id,
-      requestKey: id,
-      workflow: 'demo',
-      manifestHash: hash,
-      manifest,
-      inputs: {},
-      requester: { userId: 'U0A', teamId: 'T0A', channelId: 'C0A' },
-    };
-    await db.runs.createOnce(run, new Date());
+    await db.runs.createOnce(newRun(id), new Date());
     await db.runs.claim(id, 'owner');
     const at = new Date();
     await db.runs.saveStep(
@@ -85,16 +86,7 @@ describe('retention of run details (AUDIT_RETENTION_DAYS)', () => {
   });
 
   it('never prunes a run that is still running, however old', async () => {
-    const run: NewRun = {
-      id: 'r-live0001',
-      requestKey: 'r-live0001',
-      workflow: 'demo',
-      manifestHash: hash,
-      manifest,
-      inputs: {},
-      requester: { userId: 'U0A', teamId: 'T0A', channelId: 'C0A' },
-    };
-    await db.runs.createOnce(run, new Date());
+    await db.runs.createOnce(newRun('r-live0001'), new Date());
     await db.connection
       .collection('runs')
       .updateOne({ _id: 'r-live0001' as never }, { $set: { updatedAt: new Date(0) } });
