@@ -1,6 +1,7 @@
 import picomatch from 'picomatch';
 import { formatDuration } from '../workflows/duration';
 import type { ApprovalSpec, ToolSpec, WorkflowManifest } from '../workflows/manifest-schema';
+import { findTool } from '../workflows/manifest-tools';
 import { findPlaceholders } from '../workflows/template';
 
 /** What may happen to one tool call: run now, wait for a human's yes, or never. */
@@ -8,10 +9,6 @@ export type ToolCallDecision =
   | { decision: 'allow' }
   | { decision: 'approve'; approval: ApprovalSpec | undefined }
   | { decision: 'deny'; reason: string };
-
-function findTool(manifest: WorkflowManifest, name: string): ToolSpec | undefined {
-  return manifest.tools.find((tool) => ('mcp' in tool ? tool.mcp : tool.name) === name);
-}
 
 /** The risk of one tool of an MCP server by its rules: deny, then high, then low globs, else the default. */
 export function mcpToolRisk(

@@ -1,9 +1,4 @@
-import {
-  decideToolCall,
-  describeApproval,
-  mcpToolRisk,
-  usesSecrets,
-} from '../policy/tool-call-policy';
+import { decideToolCall, describeApproval, usesSecrets } from '../policy/tool-call-policy';
 import type { WorkflowManifest } from '../workflows/manifest-schema';
 import { type StepRecord, StepStatus } from './run';
 
@@ -46,9 +41,8 @@ export function agentToolPolicy(manifest: WorkflowManifest): string {
       const rules = (['low', 'high', 'deny'] as const)
         .map((risk) => (tool.risk[risk]?.length ? `${risk}: ${tool.risk[risk]?.join(', ')}` : ''))
         .filter(Boolean);
-      const fallback = mcpToolRisk({ default: tool.risk.default }, '');
       lines.push(
-        `• ${tool.mcp} (MCP server): ${rules.join('; ')}${rules.length ? '; ' : ''}any other tool: ${fallback}`,
+        `• ${tool.mcp} (MCP server): ${rules.join('; ')}${rules.length ? '; ' : ''}any other tool: ${tool.risk.default}`,
       );
       continue;
     }

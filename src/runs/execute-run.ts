@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/ports';
+import { findTool } from '../workflows/manifest-tools';
 import { renderDeep } from '../workflows/template';
 import { canonicalJson } from './canonical-json';
 import { agentToolPolicy, dryRunHold, dryRunResult } from './dry-run';
@@ -19,6 +20,7 @@ import {
   RunStatus,
   type StepRecord,
   StepStatus,
+  type ThreadRef,
   templateInputs,
 } from './run';
 import {
@@ -123,9 +125,7 @@ export async function executeRun(
         error: previous.error ?? 'step failed',
       });
     }
-    const tool = run.manifest.tools.find(
-      (candidate) => 'name' in candidate && candidate.name === spec.tool,
-    );
+    const tool = findTool(run.manifest, spec.tool);
     if (
       previous?.status === StepStatus.Executing &&
       tool &&
@@ -160,10 +160,7 @@ export async function executeRun(
         output: hold,
         finishedAt: clock(),
       };
-      await runs.saveStep(run.id, simulated, attempt.owner);
-      await deps.audit.record(toolCallOutcomeEvent(run, simulated));
-      run = { ...run, steps: [...run.steps.filter((step) => step.index !== index), simulated] };
-      await notifier.postStepOutcome(run, thread, simulated);
+      run = await endStep(deps, run, thread, attempt, simulated);
       continue;
     }
     // Audited before the step is marked executing: a failed audit write leaves nothing half-done.
@@ -181,10 +178,7 @@ export async function executeRun(
       ...(outcome.ok ? { output: outcome.output } : { error: outcome.output }),
       finishedAt: clock(),
     };
-    await runs.saveStep(run.id, done, attempt.owner);
-    await deps.audit.record(toolCallOutcomeEvent(run, done));
-    run = { ...run, steps: [...run.steps.filter((step) => step.index !== index), done] };
-    await notifier.postStepOutcome(run, thread, done);
+    run = await endStep(deps, run, thread, attempt, done);
     if (!outcome.ok) {
       return finish(deps, run, attempt, RunStatus.Failed, {
         error: `step ${index + 1} (${spec.tool}) failed: ${outcome.output}`,
@@ -195,6 +189,24 @@ export async function executeRun(
   return finish(deps, run, attempt, RunStatus.Succeeded, {
     result: run.dryRun ? dryRunResult(run.steps) : lastOutput,
   });
+}
+
+/** Records an ended step (stored, audited) and shows it in the thread; returns the run with it. */
+async function endStep(
+  deps: ExecuteRunDeps,
+  run: RunRecord,
+  thread: ThreadRef,
+  attempt: Attempt,
+  ended: StepRecord,
+): Promise<RunRecord> {
+  await deps.runs.saveStep(run.id, ended, attempt.owner);
+  await deps.audit.record(toolCallOutcomeEvent(run, ended));
+  const updated = {
+    ...run,
+    steps: [...run.steps.filter((step) => step.index !== ended.index), ended],
+  };
+  await deps.notifier.postStepOutcome(updated, thread, ended);
+  return updated;
 }
 
 async function finish(

@@ -1,6 +1,7 @@
 import { usesSecrets } from '../policy/tool-call-policy';
 import type { ToolOutcome, ToolRunContext, ToolRunner } from '../runs/ports';
 import { templateInputs } from '../runs/run';
+import { findTool } from '../workflows/manifest-tools';
 import { renderTemplate, TemplateError } from '../workflows/template';
 import { runCommand } from './run-command';
 
@@ -12,9 +13,7 @@ export class ManifestToolRunner implements ToolRunner {
     args: Record<string, unknown>,
     signal?: AbortSignal,
   ): Promise<ToolOutcome> {
-    const tool = run.manifest.tools.find(
-      (candidate) => 'name' in candidate && candidate.name === toolName,
-    );
+    const tool = findTool(run.manifest, toolName);
     if (tool === undefined)
       return { ok: false, output: `no tool named "${toolName}" in ${run.workflow}` };
     if (!('command' in tool)) {

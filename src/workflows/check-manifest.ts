@@ -6,6 +6,7 @@ import { didYouMean } from './did-you-mean';
 import { formatDuration } from './duration';
 import { inputPatternProblem } from './input-pattern';
 import type { InputSpec, ToolSpec, WorkflowManifest } from './manifest-schema';
+import { findTool, toolName } from './manifest-tools';
 import { findPlaceholders } from './template';
 
 /**
@@ -91,8 +92,6 @@ function checkSecrets(manifest: WorkflowManifest, report: Report): void {
   });
 }
 
-const toolNameOf = (tool: ToolSpec) => ('mcp' in tool ? tool.mcp : tool.name);
-
 /** Property names of a tool's input_schema; a tool without one takes no arguments. */
 function argumentNames(tool: ToolSpec): string[] {
   if ('mcp' in tool) return [];
@@ -108,7 +107,7 @@ function isHighRisk(tool: ToolSpec): boolean {
 function checkTools(manifest: WorkflowManifest, report: Report): void {
   const seen = new Set<string>();
   manifest.tools.forEach((tool, index) => {
-    const name = toolNameOf(tool);
+    const name = toolName(tool);
     if (seen.has(name))
       report(['tools', index, 'mcp' in tool ? 'mcp' : 'name'], `"${name}" is defined twice`);
     seen.add(name);
@@ -188,9 +187,9 @@ function checkInputSchema(schema: Record<string, unknown>, path: Path, report: R
 }
 
 function checkSteps(manifest: WorkflowManifest, report: Report): void {
-  const runnable = manifest.tools.filter((tool) => !('mcp' in tool)).map(toolNameOf);
+  const runnable = manifest.tools.filter((tool) => !('mcp' in tool)).map(toolName);
   manifest.steps?.forEach((step, index) => {
-    const tool = manifest.tools.find((candidate) => toolNameOf(candidate) === step.tool);
+    const tool = findTool(manifest, step.tool);
     if (tool === undefined) {
       report(
         ['steps', index, 'tool'],

@@ -35,6 +35,11 @@ export interface WorkflowCatalog {
   problems: readonly ManifestProblem[];
 }
 
+/** sha256 of a manifest file's text: which version of it a run started under. */
+export function manifestHash(source: string): string {
+  return createHash('sha256').update(source).digest('hex');
+}
+
 /** Manifests are a few KB; a bigger file is a mistake, and parsing it would hold up reloads. */
 const MAX_MANIFEST_CHARS = 512 * 1024;
 /** Past this many, more problems of one file only drown the first ones (and the logs). */
@@ -107,7 +112,7 @@ export function parseManifest(
     });
     return { problems: shown };
   }
-  const hash = createHash('sha256').update(source).digest('hex');
+  const hash = manifestHash(source);
   const namePosition = locate(document, lines, { path: ['name'], message: '' });
   return { workflow: { manifest: parsed.data, hash, file, namePosition } };
 }

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { type FSWatcher, watch } from 'node:fs';
 import {
   assembleCatalog,
   type ManifestProblem,
+  manifestHash,
   readManifestFiles,
   type WorkflowCatalog,
 } from './load-workflows';
@@ -54,11 +54,6 @@ export interface WorkflowRegistry {
   reload(): Promise<void>;
   /** Stops watching and waits for a load in progress. */
   stop(): Promise<void>;
-}
-
-/** sha256 of a manifest's text, as `parseManifest` computes `LoadedWorkflow.hash`. */
-function hashOf(source: string): string {
-  return createHash('sha256').update(source).digest('hex');
 }
 
 /** The changes between two catalogs, by workflow name. */
@@ -123,7 +118,7 @@ export async function startWorkflowRegistry(
     for (const { file, source } of files) {
       const problems = after.problems.filter((problem) => problem.file === file);
       if (problems.length === 0) continue;
-      const hash = source === undefined ? undefined : hashOf(source);
+      const hash = source === undefined ? undefined : manifestHash(source);
       const key = `${hash}\n${JSON.stringify(problems)}`;
       refused.set(file, key);
       if (refusedBefore.get(file) === key) continue;
