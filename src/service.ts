@@ -2,6 +2,8 @@ import os from 'node:os';
 import { webApi } from '@slack/bolt';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { createAnthropicClient } from './agent/anthropic-client';
+import { AnthropicModel } from './agent/anthropic-model';
 import type { Config } from './config';
 import { closeServer, healthRoutes, listen, serveRoutes } from './observability/health-routes';
 import { boltLogger, type Logger } from './observability/logger';
@@ -144,6 +146,11 @@ export async function startService(
       audit: database.audit,
       notifier: new SlackRunNotifier(client, log),
       tools: new ManifestToolRunner(),
+      // Without a key, agent workflows fail with a message saying so; runbooks still run.
+      ...(config.ANTHROPIC_API_KEY
+        ? { model: new AnthropicModel(createAnthropicClient(config)) }
+        : {}),
+      defaultModel: config.ANTHROPIC_MODEL,
       clock,
       log,
     };
@@ -151,6 +158,7 @@ export async function startService(
       connection: workerRedis,
       prefix: config.QUEUE_PREFIX,
       concurrency: config.WORKER_CONCURRENCY,
+      lockMs: config.WORKER_LOCK_MS,
       queue,
       onFinished: (workflow, status) => metrics.runsFinished.inc({ workflow, status }),
     });

@@ -70,12 +70,20 @@ export interface RunEvent {
  * JSON; outputs are recorded by their sha256 only, so pruning run details keeps the chain whole.
  */
 export interface ToolCallEvent {
-  type: 'tool_call.allowed' | 'tool_call.denied' | 'tool_call.simulated' | 'tool_call.executed';
+  type:
+    | 'tool_call.allowed'
+    | 'tool_call.refused'
+    | 'tool_call.awaiting_approval'
+    | 'tool_call.simulated'
+    | 'tool_call.executed';
   at: Date;
   actor: string;
   runId: string;
   workflow: string;
-  /** step (index), tool, args; executed: outcome (succeeded | failed), outputSha256. */
+  /**
+   * step (index), tool, mcpTool, args; allowed and awaiting_approval: risk; refused: reason;
+   * executed: outcome (succeeded | failed), outputSha256.
+   */
   details: Record<string, AuditDetail>;
   key?: string;
 }

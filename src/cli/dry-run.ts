@@ -60,25 +60,33 @@ export async function dryRunInTerminal(request: TerminalDryRun): Promise<number>
     return 0;
   }
   const run = { workflow: manifest.name, manifest, inputs };
-  let ran = 0;
-  let simulated = 0;
-  for (const [index, step] of manifest.steps.entries()) {
-    const label = `${index + 1}/${manifest.steps.length} ${step.tool}`;
-    const args = renderDeep(step.with, { inputs: templateInputs(run) }) as Record<string, unknown>;
-    const hold = dryRunHold(manifest, step.tool);
-    if (hold !== undefined) {
-      simulated++;
-      write(`${label}  simulated: ${hold}\n    arguments: ${canonicalJson(args)}\n`);
-      continue;
+  const session = await request.tools.open(run);
+  try {
+    let ran = 0;
+    let simulated = 0;
+    for (const [index, step] of manifest.steps.entries()) {
+      const label = `${index + 1}/${manifest.steps.length} ${step.tool}`;
+      const args = renderDeep(step.with, { inputs: templateInputs(run) }) as Record<
+        string,
+        unknown
+      >;
+      const hold = dryRunHold(manifest, step.tool);
+      if (hold !== undefined) {
+        simulated++;
+        write(`${label}  simulated: ${hold}\n    arguments: ${canonicalJson(args)}\n`);
+        continue;
+      }
+      const outcome = await session.call({ tool: step.tool }, args);
+      ran++;
+      write(`${label}  ran: ${outcome.ok ? 'ok' : 'FAILED'}\n${indent(outcome.output)}\n`);
+      if (!outcome.ok) {
+        write(`Dry run stopped at step ${index + 1}: a real run would fail here too.\n`);
+        return 1;
+      }
     }
-    const outcome = await request.tools.run(run, step.tool, args);
-    ran++;
-    write(`${label}  ran: ${outcome.ok ? 'ok' : 'FAILED'}\n${indent(outcome.output)}\n`);
-    if (!outcome.ok) {
-      write(`Dry run stopped at step ${index + 1}: a real run would fail here too.\n`);
-      return 1;
-    }
+    write(`Dry run finished: ${ran} call(s) ran, ${simulated} simulated.\n`);
+    return 0;
+  } finally {
+    await session.close();
   }
-  write(`Dry run finished: ${ran} call(s) ran, ${simulated} simulated.\n`);
-  return 0;
 }

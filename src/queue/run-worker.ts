@@ -9,6 +9,12 @@ export interface RunWorkerOptions {
   connection: Redis;
   prefix: string;
   concurrency: number;
+  /**
+   * How long a job stays locked to a worker that stopped renewing it (it died) before another
+   * worker takes it over; also how often stalled jobs are looked for.
+   * @defaultValue 30000
+   */
+  lockMs?: number;
   /** Re-queues a run after its job failed for good, so its failure is recorded and announced. */
   queue: RunQueue;
   onFinished?: (workflow: string, status: string) => void;
@@ -47,7 +53,13 @@ export function startRunWorker(deps: ExecuteRunDeps, options: RunWorkerOptions):
         throw error;
       }
     },
-    { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency },
+    {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency,
+      lockDuration: options.lockMs ?? 30_000,
+      stalledInterval: options.lockMs ?? 30_000,
+    },
   );
   worker.on('failed', (job, error) => {
     if (job === undefined) return;

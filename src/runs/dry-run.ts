@@ -9,8 +9,12 @@ import { type StepRecord, StepStatus } from './run';
  */
 
 /** Why a dry run does not execute a call of this tool, or undefined when it may run. */
-export function dryRunHold(manifest: WorkflowManifest, toolName: string): string | undefined {
-  const policy = decideToolCall(manifest, toolName);
+export function dryRunHold(
+  manifest: WorkflowManifest,
+  toolName: string,
+  mcpTool?: string,
+): string | undefined {
+  const policy = decideToolCall(manifest, toolName, mcpTool);
   if (policy.decision === 'deny') return `would be refused: ${policy.reason}`;
   if (policy.decision === 'approve') {
     return `high risk: would wait for ${describeApproval(policy.approval)}`;

@@ -1,58 +1,22 @@
-import type { Logger } from 'pino';
-import type { AuditLog } from '../audit/ports';
+import { carryAgent } from '../agent/carry-agent';
 import { findTool } from '../workflows/manifest-tools';
 import { renderDeep } from '../workflows/template';
-import { canonicalJson } from './canonical-json';
-import { agentToolPolicy, dryRunHold, dryRunResult } from './dry-run';
-import {
-  ChannelUnavailableError,
-  type Clock,
-  LostClaimError,
-  RunInterruptedError,
-  type RunNotifier,
-  type RunRepository,
-  type ToolRunner,
-} from './ports';
-import {
-  ACTIVE_RUN_STATUSES,
-  FINAL_RUN_STATUSES,
-  type RunRecord,
-  RunStatus,
-  type StepRecord,
-  StepStatus,
-  type ThreadRef,
-  templateInputs,
-} from './run';
-import {
-  runFinishedEvent,
-  runRequestedEvent,
-  runStartedEvent,
-  toolCallAllowedEvent,
-  toolCallOutcomeEvent,
-} from './run-audit';
+import { executeToolCall, gateToolCall, mayRepeatInterrupted } from './call-tool';
+import { agentToolPolicy, dryRunResult } from './dry-run';
+import { ChannelUnavailableError, type ToolSession } from './ports';
+import { FINAL_RUN_STATUSES, type RunRecord, RunStatus, StepStatus, templateInputs } from './run';
+import { type Attempt, announce, type ExecuteRunDeps, RunAttempt } from './run-attempt';
+import { runRequestedEvent, runStartedEvent, toolCallOutcomeEvent } from './run-audit';
 
-export interface ExecuteRunDeps {
-  runs: RunRepository;
-  /** Every fact of the run is recorded here, keyed, so a later attempt fills what a crash left out. */
-  audit: AuditLog;
-  notifier: RunNotifier;
-  tools: ToolRunner;
-  clock: Clock;
-  log: Logger;
-}
-
-export interface Attempt {
-  /** Identifies this attempt (the queue job's lock token); it claims the run. */
-  owner: string;
-  /** Aborted when the worker shuts down; the step in progress is left for the next attempt. */
-  signal?: AbortSignal;
-}
+export type { Attempt, ExecuteRunDeps } from './run-attempt';
+export { announce } from './run-attempt';
 
 /**
- * Carries a runbook run forward from wherever it stands. Called by a queue worker; safe to call
- * again after a crash at any point: finished steps are not repeated, a step interrupted while
- * executing is repeated only if its tool is low risk (otherwise the run needs a human), and a
- * final outcome that did not reach Slack is announced.
+ * Carries a run forward from wherever it stands. Called by a queue worker; safe to call again
+ * after a crash at any point: finished calls are not repeated, a call interrupted while executing
+ * is repeated only if it is low risk (otherwise the run needs a human), and a final outcome that
+ * did not reach Slack is announced. A call that needs approval leaves the run awaiting it, with
+ * no worker held; once approved, the next job carries it on.
  * @throws LostClaimError when a newer attempt took the run over; RunInterruptedError on abort.
  */
 export async function executeRun(
@@ -60,7 +24,7 @@ export async function executeRun(
   runId: string,
   attempt: Attempt,
 ): Promise<RunRecord | null> {
-  const { runs, notifier, clock } = deps;
+  const { runs, notifier } = deps;
   const stored = await runs.get(runId);
   if (stored === null) {
     deps.log.warn({ runId }, 'run to execute does not exist');
@@ -68,173 +32,120 @@ export async function executeRun(
   }
   await deps.audit.record(runRequestedEvent(stored));
   if (FINAL_RUN_STATUSES.includes(stored.status)) return announce(deps, stored);
-  let run = await runs.claim(runId, attempt.owner);
-  if (run === null) return null;
+  if (waitsForApproval(stored)) return stored;
+  const claimed = await runs.claim(runId, attempt.owner);
+  if (claimed === null) return null;
 
-  let thread = run.thread;
+  let thread = claimed.thread;
   if (thread === undefined) {
     try {
-      thread = await runs.setThreadOnce(run.id, await notifier.postRunStarted(run));
+      thread = await runs.setThreadOnce(claimed.id, await notifier.postRunStarted(claimed));
     } catch (error) {
       if (!(error instanceof ChannelUnavailableError)) throw error;
-      return finish(deps, run, attempt, RunStatus.Failed, {
+      const unposted = new RunAttempt(deps, claimed, { channel: '', ts: '' }, attempt);
+      return unposted.finish(RunStatus.Failed, {
         error: `could not post in its channel (${error.message}). Invite me to the channel, or run it from one I am in.`,
       });
     }
-    run = { ...run, thread };
   }
-  if (run.status === RunStatus.Queued) {
-    const running = await runs.transition(
-      run.id,
-      [RunStatus.Queued],
-      RunStatus.Running,
-      clock(),
-      {},
-      attempt.owner,
-    );
-    if (running === null) throw new LostClaimError(`run ${run.id} was taken over`);
-    run = running;
+  const carrier = new RunAttempt(deps, { ...claimed, thread }, thread, attempt);
+  if (carrier.run.status !== RunStatus.Running) {
+    // Queued, or awaiting an approval that has since been given.
+    await carrier.transition([RunStatus.Queued, RunStatus.AwaitingApproval], RunStatus.Running);
   }
-  await deps.audit.record(runStartedEvent(run));
-  if (run.manifest.steps === undefined) {
-    if (run.dryRun) {
-      return finish(deps, run, attempt, RunStatus.Succeeded, {
-        result: agentToolPolicy(run.manifest),
-      });
-    }
-    return finish(deps, run, attempt, RunStatus.Failed, {
-      error: 'agent workflows are not supported by this version yet',
-    });
+  await deps.audit.record(runStartedEvent(carrier.run));
+  // Outcomes a crash may have left unaudited are recorded again (the audit log keeps each once).
+  for (const step of carrier.run.steps) {
+    if (step.finishedAt !== undefined)
+      await deps.audit.record(toolCallOutcomeEvent(carrier.run, step));
   }
 
-  const steps = run.manifest.steps;
+  if (carrier.run.manifest.agent !== undefined && carrier.run.dryRun) {
+    return carrier.finish(RunStatus.Succeeded, { result: agentToolPolicy(carrier.run.manifest) });
+  }
+  let session: ToolSession;
+  try {
+    session = await deps.tools.open(carrier.run, attempt.signal);
+  } catch (error) {
+    return carrier.finish(RunStatus.Failed, {
+      error: `its tools could not be prepared: ${(error as Error).message}`,
+    });
+  }
+  try {
+    return carrier.run.manifest.agent !== undefined
+      ? await carryAgent(carrier, session)
+      : await carryRunbook(carrier, session);
+  } finally {
+    await session.close().catch((error) => deps.log.warn({ err: error }, 'closing tools failed'));
+  }
+}
+
+/** A call waits for a decision: nothing to do until it is approved or denied. */
+function waitsForApproval(run: RunRecord): boolean {
+  return (
+    run.status === RunStatus.AwaitingApproval &&
+    run.steps.some((step) => step.status === StepStatus.AwaitingApproval)
+  );
+}
+
+/** A fixed runbook: each step in order, through the same gate as an agent's calls. */
+async function carryRunbook(carrier: RunAttempt, session: ToolSession): Promise<RunRecord> {
+  const steps = carrier.run.manifest.steps ?? [];
   let lastOutput = '';
   for (let index = 0; index < steps.length; index++) {
     const spec = steps[index] as (typeof steps)[number];
-    const previous = run.steps.find((step) => step.index === index);
-    if (previous !== undefined && previous.status !== StepStatus.Executing) {
-      await deps.audit.record(toolCallOutcomeEvent(run, previous));
-    }
+    const previous = carrier.run.steps.find((step) => step.index === index);
+    const label = `step ${index + 1} (${spec.tool})`;
     if (previous?.status === StepStatus.Succeeded) {
       lastOutput = previous.output ?? '';
       continue;
     }
     if (previous?.status === StepStatus.Simulated) continue;
-    if (previous?.status === StepStatus.Failed) {
-      return finish(deps, run, attempt, RunStatus.Failed, {
-        error: previous.error ?? 'step failed',
+    if (previous?.status === StepStatus.Failed || previous?.status === StepStatus.Refused) {
+      return carrier.finish(RunStatus.Failed, {
+        error: `${label} ${previous.status === StepStatus.Refused ? 'was refused' : 'failed'}: ${previous.error ?? ''}`,
       });
     }
-    const tool = findTool(run.manifest, spec.tool);
-    if (
-      previous?.status === StepStatus.Executing &&
-      tool &&
-      'risk' in tool &&
-      tool.risk !== 'low'
-    ) {
-      return finish(deps, run, attempt, RunStatus.NeedsAttention, {
-        error: `step ${index + 1} (${spec.tool}) was interrupted while executing; it is not repeated automatically`,
+    if (previous?.status === StepStatus.AwaitingApproval) return carrier.awaitApproval();
+    let ended = previous;
+    if (previous?.status === StepStatus.Approved) {
+      ended = await executeToolCall(carrier, session, previous);
+    } else if (previous?.status === StepStatus.Executing) {
+      if (!mayRepeatInterrupted(previous)) {
+        return carrier.finish(RunStatus.NeedsAttention, {
+          error: `${label} was interrupted while executing; it is not repeated automatically`,
+        });
+      }
+      ended = await executeToolCall(carrier, session, previous);
+    } else {
+      let args: Record<string, unknown>;
+      try {
+        args = renderDeep(spec.with, { inputs: templateInputs(carrier.run) }) as Record<
+          string,
+          unknown
+        >;
+      } catch (error) {
+        return carrier.finish(RunStatus.Failed, { error: `${label}: ${(error as Error).message}` });
+      }
+      const tool = findTool(carrier.run.manifest, spec.tool);
+      const inputSchema = tool && 'name' in tool ? tool.input_schema : undefined;
+      ended = await gateToolCall(carrier, session, {
+        index,
+        tool: spec.tool,
+        args,
+        ...(inputSchema ? { inputSchema } : {}),
       });
     }
-
-    let args: Record<string, unknown>;
-    try {
-      args = renderDeep(spec.with, { inputs: templateInputs(run) }) as Record<string, unknown>;
-    } catch (error) {
-      return finish(deps, run, attempt, RunStatus.Failed, {
-        error: `step ${index + 1} (${spec.tool}): ${(error as Error).message}`,
+    if (ended === undefined) continue;
+    if (ended.status === StepStatus.AwaitingApproval) return carrier.awaitApproval();
+    if (ended.status === StepStatus.Failed || ended.status === StepStatus.Refused) {
+      return carrier.finish(RunStatus.Failed, {
+        error: `${label} ${ended.status === StepStatus.Refused ? 'was refused' : 'failed'}: ${ended.error ?? ''}`,
       });
     }
-    const started: StepRecord = {
-      index,
-      tool: spec.tool,
-      args: canonicalJson(args),
-      status: StepStatus.Executing,
-      startedAt: clock(),
-    };
-    const hold = run.dryRun ? dryRunHold(run.manifest, spec.tool) : undefined;
-    if (hold !== undefined) {
-      const simulated: StepRecord = {
-        ...started,
-        status: StepStatus.Simulated,
-        output: hold,
-        finishedAt: clock(),
-      };
-      run = await endStep(deps, run, thread, attempt, simulated);
-      continue;
-    }
-    // Audited before the step is marked executing: a failed audit write leaves nothing half-done.
-    await deps.audit.record(
-      toolCallAllowedEvent(run, started, tool && 'risk' in tool ? String(tool.risk) : 'unknown'),
-    );
-    // Recorded before the tool starts: after a crash, the next attempt knows it may have run.
-    await runs.saveStep(run.id, started, attempt.owner);
-    const outcome = await deps.tools.run(run, spec.tool, args, attempt.signal);
-    if (outcome.aborted)
-      throw new RunInterruptedError(`step ${index + 1} (${spec.tool}) was interrupted`);
-    const done: StepRecord = {
-      ...started,
-      status: outcome.ok ? StepStatus.Succeeded : StepStatus.Failed,
-      ...(outcome.ok ? { output: outcome.output } : { error: outcome.output }),
-      finishedAt: clock(),
-    };
-    run = await endStep(deps, run, thread, attempt, done);
-    if (!outcome.ok) {
-      return finish(deps, run, attempt, RunStatus.Failed, {
-        error: `step ${index + 1} (${spec.tool}) failed: ${outcome.output}`,
-      });
-    }
-    lastOutput = outcome.output;
+    if (ended.status === StepStatus.Succeeded) lastOutput = ended.output ?? '';
   }
-  return finish(deps, run, attempt, RunStatus.Succeeded, {
-    result: run.dryRun ? dryRunResult(run.steps) : lastOutput,
+  return carrier.finish(RunStatus.Succeeded, {
+    result: carrier.run.dryRun ? dryRunResult(carrier.run.steps) : lastOutput,
   });
-}
-
-/** Records an ended step (stored, audited) and shows it in the thread; returns the run with it. */
-async function endStep(
-  deps: ExecuteRunDeps,
-  run: RunRecord,
-  thread: ThreadRef,
-  attempt: Attempt,
-  ended: StepRecord,
-): Promise<RunRecord> {
-  await deps.runs.saveStep(run.id, ended, attempt.owner);
-  await deps.audit.record(toolCallOutcomeEvent(run, ended));
-  const updated = {
-    ...run,
-    steps: [...run.steps.filter((step) => step.index !== ended.index), ended],
-  };
-  await deps.notifier.postStepOutcome(updated, thread, ended);
-  return updated;
-}
-
-async function finish(
-  deps: ExecuteRunDeps,
-  run: RunRecord,
-  attempt: Attempt,
-  status: RunStatus,
-  fields: { result?: string; error?: string },
-): Promise<RunRecord> {
-  const finished = await deps.runs.transition(
-    run.id,
-    ACTIVE_RUN_STATUSES,
-    status,
-    deps.clock(),
-    fields,
-    attempt.owner,
-  );
-  if (finished === null)
-    throw new LostClaimError(`run ${run.id} was taken over before it finished`);
-  return announce(deps, finished);
-}
-
-/** Tells Slack how the run ended, once: a retry after a failed post tries again. */
-export async function announce(deps: ExecuteRunDeps, run: RunRecord): Promise<RunRecord> {
-  if (run.announcedAt !== undefined) return run;
-  await deps.audit.record(runFinishedEvent(run));
-  await deps.notifier.postRunFinished(run);
-  const at = deps.clock();
-  await deps.runs.markAnnounced(run.id, at);
-  return { ...run, announcedAt: at };
 }

@@ -1,4 +1,13 @@
-import type { NewRun, RunRecord, RunStatus, RunSummary, StepRecord, ThreadRef } from './run';
+import type {
+  AgentMessage,
+  AgentUsage,
+  NewRun,
+  RunRecord,
+  RunStatus,
+  RunSummary,
+  StepRecord,
+  ThreadRef,
+} from './run';
 
 /** Persistence of runs. Every method is a single atomic document operation. */
 export interface RunRepository {
@@ -23,6 +32,15 @@ export interface RunRepository {
   setThreadOnce(id: string, thread: ThreadRef): Promise<ThreadRef>;
   /** Inserts or replaces the step with the same index. @throws LostClaimError if `owner` no longer carries the run. */
   saveStep(id: string, step: StepRecord, owner: string): Promise<void>;
+  /**
+   * Saves an agent's progress in one atomic update: appends messages to its transcript, adds to
+   * its usage, and saves steps. @throws LostClaimError if `owner` no longer carries the run.
+   */
+  saveAgentProgress(
+    id: string,
+    owner: string,
+    progress: { messages?: AgentMessage[]; usage?: AgentUsage; steps?: StepRecord[] },
+  ): Promise<void>;
   markAnnounced(id: string, at: Date): Promise<void>;
   /**
    * Removes the step outputs and the result of up to `limit` final runs last updated before
@@ -66,13 +84,68 @@ export interface ToolOutcome {
 /** What a tool needs to know of its run: the manifest it runs under and the run's inputs. */
 export type ToolRunContext = Pick<RunRecord, 'workflow' | 'manifest' | 'inputs'>;
 
-export interface ToolRunner {
-  run(
-    run: ToolRunContext,
-    toolName: string,
+/** A tool as the model sees it, and which manifest tool it calls. */
+export interface ToolDescriptor {
+  /** The name the model calls it by (an MCP tool's is `<server>__<tool>`). */
+  modelName: string;
+  /** The manifest tool (for MCP, the server). */
+  tool: string;
+  /** The server's own tool name, for MCP. */
+  mcpTool?: string;
+  description?: string;
+  /** JSON Schema of its arguments. */
+  inputSchema: Record<string, unknown>;
+}
+
+/** Identifies one call: a manifest tool, or one tool of an MCP server. */
+export interface ToolCallTarget {
+  tool: string;
+  mcpTool?: string;
+}
+
+/**
+ * The tools of one run attempt. MCP servers are started when it opens and stopped when it closes.
+ * Outputs come back with every secret value scrubbed.
+ */
+export interface ToolSession {
+  readonly tools: readonly ToolDescriptor[];
+  call(
+    target: ToolCallTarget,
     args: Record<string, unknown>,
     signal?: AbortSignal,
   ): Promise<ToolOutcome>;
+  close(): Promise<void>;
+}
+
+export interface ToolRunner {
+  /** @throws Error with a message fit for the requester when a tool cannot be prepared (an MCP server does not start, a secret is missing). */
+  open(run: ToolRunContext, signal?: AbortSignal): Promise<ToolSession>;
+}
+
+/** One answer of the model. */
+export interface ModelReply {
+  message: AgentMessage & { role: 'assistant' };
+  stopReason: string | null;
+  usage: { inputTokens: number; outputTokens: number };
+}
+
+export interface ModelRequest {
+  model: string;
+  system: string;
+  tools: readonly ToolDescriptor[];
+  messages: readonly AgentMessage[];
+  maxTokens: number;
+}
+
+/** The model an agent run talks to (Claude through the Messages API). */
+export interface AgentModel {
+  /** @throws ModelError once the client's own retries are spent. */
+  respond(request: ModelRequest, signal?: AbortSignal): Promise<ModelReply>;
+}
+
+/** The model API failed for good (after retries): the run fails with this message. */
+export class ModelError extends Error {
+  override readonly name = 'ModelError';
 }
 
 export type Clock = () => Date;

@@ -75,7 +75,13 @@ function toolCallEvent(
     actor: SERVICE_ACTOR,
     runId: run.id,
     workflow: run.workflow,
-    details: { step: step.index, tool: step.tool, args: step.args, ...details },
+    details: {
+      step: step.index,
+      tool: step.tool,
+      ...(step.mcpTool !== undefined ? { mcpTool: step.mcpTool } : {}),
+      args: step.args,
+      ...details,
+    },
     key: `${run.id}:step:${step.index}:${type.slice('tool_call.'.length)}`,
   };
 }
@@ -89,12 +95,27 @@ export function toolCallAllowedEvent(
   return toolCallEvent(run, step, 'tool_call.allowed', step.startedAt, { risk });
 }
 
+/** The policy asks a human first (`risk` says how it was classed). */
+export function toolCallAwaitingApprovalEvent(run: RunRecord, step: StepRecord): ToolCallEvent {
+  return toolCallEvent(run, step, 'tool_call.awaiting_approval', step.startedAt, {
+    risk: step.risk ?? 'unknown',
+  });
+}
+
+/** Never executed: its arguments did not fit, or the policy denied it (`step.error` says which). */
+export function toolCallRefusedEvent(run: RunRecord, step: StepRecord): ToolCallEvent {
+  return toolCallEvent(run, step, 'tool_call.refused', step.finishedAt ?? step.startedAt, {
+    reason: step.error ?? '',
+  });
+}
+
 /** What became of a step that has ended: executed (succeeded or failed) or, in a dry run, simulated. */
 export function toolCallOutcomeEvent(run: RunRecord, step: StepRecord): ToolCallEvent {
   const at = step.finishedAt ?? step.startedAt;
   if (step.status === StepStatus.Simulated) {
     return toolCallEvent(run, step, 'tool_call.simulated', at, { reason: step.output ?? '' });
   }
+  if (step.status === StepStatus.Refused) return toolCallRefusedEvent(run, step);
   const text = step.status === StepStatus.Succeeded ? step.output : step.error;
   return toolCallEvent(run, step, 'tool_call.executed', at, {
     outcome: step.status,

@@ -6,8 +6,12 @@ export const RunStatus = {
   Running: 'running',
   Succeeded: 'succeeded',
   Failed: 'failed',
+  /** A tool call waits for a human's yes; no worker holds the run meanwhile. */
+  AwaitingApproval: 'awaiting_approval',
   /** A step was interrupted in a way that is not safe to repeat; a human must look. */
   NeedsAttention: 'needs_attention',
+  /** An agent run used up one of its budgets (turns, tool calls, tokens, time) before it ended. */
+  BudgetExhausted: 'budget_exhausted',
 } as const;
 export type RunStatus = (typeof RunStatus)[keyof typeof RunStatus];
 
@@ -15,12 +19,23 @@ export const FINAL_RUN_STATUSES: readonly RunStatus[] = [
   RunStatus.Succeeded,
   RunStatus.Failed,
   RunStatus.NeedsAttention,
+  RunStatus.BudgetExhausted,
 ];
 
 /** Statuses of a run that a job still has to move forward. */
 export const ACTIVE_RUN_STATUSES: readonly RunStatus[] = [RunStatus.Queued, RunStatus.Running];
 
+/**
+ * A tool call's state, written before and after it runs: awaiting_approval → approved →
+ * executing → succeeded | failed; refused when its arguments do not fit the tool's input_schema
+ * or the policy denies it.
+ */
 export const StepStatus = {
+  AwaitingApproval: 'awaiting_approval',
+  /** A human said yes; the next attempt executes it. */
+  Approved: 'approved',
+  /** Never executed: bad arguments or denied by the policy (`error` says which). */
+  Refused: 'refused',
   Executing: 'executing',
   Succeeded: 'succeeded',
   Failed: 'failed',
@@ -30,8 +45,16 @@ export const StepStatus = {
 export type StepStatus = (typeof StepStatus)[keyof typeof StepStatus];
 
 export interface StepRecord {
+  /** Position among the run's calls: a runbook's step number (from 0), or an agent's nth call. */
   index: number;
+  /** The manifest tool; for an MCP server, the server's name. */
   tool: string;
+  /** The server's own tool, for a call of an MCP server. */
+  mcpTool?: string;
+  /** The model's `tool_use` id, for an agent's call. */
+  toolUseId?: string;
+  /** How the policy classed it: low, high. */
+  risk?: string;
   /** Canonical JSON of the arguments, so keys with `.` or `$` store safely. */
   args: string;
   status: StepStatus;
@@ -83,10 +106,34 @@ export interface RunRecord {
   announcedAt?: Date;
   /** When retention removed its step outputs and result (AUDIT_RETENTION_DAYS); the audit log keeps their hashes. */
   detailsPrunedAt?: Date;
+  /** An agent run's conversation with the model so far; it resumes from here on any worker. */
+  transcript?: AgentMessage[];
+  /** What an agent run has spent. */
+  usage?: AgentUsage;
   result?: string;
   error?: string;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** One message of an agent's transcript, in the Messages API's shape. */
+export interface AgentMessage {
+  role: 'user' | 'assistant';
+  content: AgentContentBlock[];
+}
+
+export type AgentContentBlock =
+  | { type: 'text'; text: string }
+  | { type: 'tool_use'; id: string; name: string; input: unknown }
+  | { type: 'tool_result'; tool_use_id: string; content: string; is_error?: boolean }
+  /** Blocks the loop does not read (thinking…) are kept as they came, for the next request. */
+  | { type: string; [field: string]: unknown };
+
+export interface AgentUsage {
+  /** Model requests made. */
+  turns: number;
+  inputTokens: number;
+  outputTokens: number;
 }
 
 /** What a list of runs shows of each; cheap to read (no manifest, steps or outputs). */

@@ -1,6 +1,8 @@
 import type { Model } from 'mongoose';
 import { LostClaimError, type RunRepository } from '../runs/ports';
 import {
+  type AgentMessage,
+  type AgentUsage,
   FINAL_RUN_STATUSES,
   type NewRun,
   type RunRecord,
@@ -32,6 +34,18 @@ function toRecord(doc: RunDocument): RunRecord {
     steps,
     ...(doc.thread?.ts ? { thread: { channel: doc.thread.channel, ts: doc.thread.ts } } : {}),
     ...(doc.owner ? { owner: doc.owner } : {}),
+    ...(doc.transcript
+      ? { transcript: (doc.transcript as string[]).map((text) => JSON.parse(text)) }
+      : {}),
+    ...(doc.usage
+      ? {
+          usage: {
+            turns: doc.usage.turns ?? 0,
+            inputTokens: doc.usage.inputTokens ?? 0,
+            outputTokens: doc.usage.outputTokens ?? 0,
+          },
+        }
+      : {}),
     ...(doc.announcedAt ? { announcedAt: doc.announcedAt } : {}),
     ...(doc.detailsPrunedAt ? { detailsPrunedAt: doc.detailsPrunedAt } : {}),
     ...(doc.result !== undefined && doc.result !== null ? { result: doc.result } : {}),
@@ -121,6 +135,35 @@ export class MongoRunRepository implements RunRepository {
       throw new LostClaimError(`run ${id} is carried by another attempt`);
   }
 
+  async saveAgentProgress(
+    id: string,
+    owner: string,
+    progress: { messages?: AgentMessage[]; usage?: AgentUsage; steps?: StepRecord[] },
+  ): Promise<void> {
+    const update: Record<string, Record<string, unknown>> = {};
+    if (progress.messages?.length) {
+      update.$push = {
+        transcript: { $each: progress.messages.map((message) => JSON.stringify(message)) },
+      };
+    }
+    if (progress.usage) {
+      update.$inc = {
+        'usage.turns': progress.usage.turns,
+        'usage.inputTokens': progress.usage.inputTokens,
+        'usage.outputTokens': progress.usage.outputTokens,
+      };
+    }
+    if (progress.steps?.length) {
+      update.$set = Object.fromEntries(
+        progress.steps.map((step) => [`steps.s${step.index}`, step]),
+      );
+    }
+    if (Object.keys(update).length === 0) return;
+    const result = await this.model.updateOne({ _id: id, owner }, update);
+    if (result.matchedCount === 0)
+      throw new LostClaimError(`run ${id} is carried by another attempt`);
+  }
+
   async markAnnounced(id: string, at: Date): Promise<void> {
     await this.model.updateOne({ _id: id }, { $set: { announcedAt: at } });
   }
@@ -144,7 +187,10 @@ export class MongoRunRepository implements RunRepository {
       const outputs = Object.keys(doc.steps ?? {}).map((key) => [`steps.${key}.output`, '']);
       const result = await this.model.updateOne(
         { _id: doc._id, detailsPrunedAt: { $exists: false } },
-        { $unset: { result: '', ...Object.fromEntries(outputs) }, $set: { detailsPrunedAt: at } },
+        {
+          $unset: { result: '', transcript: '', ...Object.fromEntries(outputs) },
+          $set: { detailsPrunedAt: at },
+        },
       );
       pruned += result.modifiedCount;
     }

@@ -31,6 +31,13 @@ const runSchema = new Schema(
     steps: { type: Schema.Types.Mixed, default: {} },
     thread: { type: { channel: String, ts: String }, _id: false, default: undefined },
     owner: String,
+    // An agent's transcript, one JSON text per message: tool inputs may hold keys with `.` or `$`.
+    transcript: { type: [String], default: undefined },
+    usage: {
+      type: { turns: Number, inputTokens: Number, outputTokens: Number },
+      _id: false,
+      default: undefined,
+    },
     announcedAt: Date,
     detailsPrunedAt: Date,
     result: String,

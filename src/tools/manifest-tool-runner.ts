@@ -1,54 +1,181 @@
-import { usesSecrets } from '../policy/tool-call-policy';
-import type { ToolOutcome, ToolRunContext, ToolRunner } from '../runs/ports';
+import type { Logger } from 'pino';
+import { decideToolCall } from '../policy/tool-call-policy';
+import type {
+  ToolCallTarget,
+  ToolDescriptor,
+  ToolOutcome,
+  ToolRunContext,
+  ToolRunner,
+  ToolSession,
+} from '../runs/ports';
 import { templateInputs } from '../runs/run';
+import type { McpToolSpec, ToolSpec } from '../workflows/manifest-schema';
 import { findTool } from '../workflows/manifest-tools';
-import { renderTemplate, TemplateError } from '../workflows/template';
+import { findPlaceholders, renderTemplate, TemplateError } from '../workflows/template';
+import { callHttpTool } from './http-tool';
+import { type McpServerSession, modelToolName, openMcpServer } from './mcp-server';
+import type { Redactor } from './redactor';
 import { runCommand } from './run-command';
+import { MissingSecretError, type SecretBroker } from './secret-broker';
 
-/** Executes a run's tools as its manifest defines them. */
+/** How long one call of an MCP tool may take (the manifest has no per-tool setting for it). */
+const MCP_CALL_TIMEOUT_MS = 120_000;
+
+const EMPTY_OBJECT_SCHEMA = { type: 'object', properties: {} };
+
+/** The secret names a tool definition (http, command or server) refers to. */
+function secretNames(definition: unknown): string[] {
+  const names = findPlaceholders(JSON.stringify(definition ?? {})).flatMap((use) =>
+    'scope' in use && use.scope === 'secrets' ? [use.name] : [],
+  );
+  return [...new Set(names)];
+}
+
+export interface ManifestToolRunnerDeps {
+  /** Resolves secret values at the moment a tool runs, never earlier. */
+  secrets: SecretBroker;
+  /** Scrubs every secret value from what the tools return: the model, Slack and the record see only that. */
+  redactor: Redactor;
+  log: Logger;
+}
+
+/**
+ * Executes a run's tools as its manifest defines them: command and http tools per call, MCP
+ * servers for the length of an attempt. This is the one place tool outputs leave the tools, so
+ * secrets are scrubbed here.
+ */
 export class ManifestToolRunner implements ToolRunner {
-  async run(
-    run: ToolRunContext,
-    toolName: string,
+  constructor(private readonly deps: ManifestToolRunnerDeps) {}
+
+  async open(run: ToolRunContext, signal?: AbortSignal): Promise<ToolSession> {
+    const servers = new Map<string, McpServerSession>();
+    try {
+      // A runbook calls command and http tools only; its MCP servers are not started.
+      if (run.manifest.agent !== undefined) {
+        for (const tool of run.manifest.tools) {
+          if (!('mcp' in tool)) continue;
+          servers.set(tool.mcp, await this.startServer(tool, signal));
+        }
+      }
+    } catch (error) {
+      await Promise.allSettled([...servers.values()].map((server) => server.close()));
+      throw new Error(this.deps.redactor.scrub((error as Error).message));
+    }
+    return new ManifestToolSession(run, servers, this.deps);
+  }
+
+  private async startServer(tool: McpToolSpec, signal?: AbortSignal): Promise<McpServerSession> {
+    const secrets = await this.deps.secrets.resolve(secretNames(tool.server));
+    const render = (text: string) => renderTemplate(text, { secrets });
+    return openMcpServer(
+      tool.mcp,
+      {
+        command: tool.server.command,
+        args: tool.server.args.map(render),
+        env: Object.fromEntries(
+          Object.entries(tool.server.env ?? {}).map(([name, value]) => [name, render(value)]),
+        ),
+        ...(tool.server.cwd ? { cwd: tool.server.cwd } : {}),
+      },
+      { ...(signal ? { signal } : {}), log: this.deps.log },
+    );
+  }
+}
+
+class ManifestToolSession implements ToolSession {
+  readonly tools: ToolDescriptor[];
+
+  constructor(
+    private readonly run: ToolRunContext,
+    private readonly servers: ReadonlyMap<string, McpServerSession>,
+    private readonly deps: ManifestToolRunnerDeps,
+  ) {
+    this.tools = run.manifest.tools.flatMap((tool): ToolDescriptor[] => {
+      if (!('mcp' in tool)) {
+        return [
+          {
+            modelName: tool.name,
+            tool: tool.name,
+            ...(tool.description ? { description: tool.description } : {}),
+            inputSchema: tool.input_schema ?? EMPTY_OBJECT_SCHEMA,
+          },
+        ];
+      }
+      const server = servers.get(tool.mcp);
+      // A tool the rules deny is not offered to the model at all (the gate refuses it anyway).
+      return (server?.tools ?? [])
+        .filter((listed) => decideToolCall(run.manifest, tool.mcp, listed.name).decision !== 'deny')
+        .map((listed) => ({
+          modelName: modelToolName(tool.mcp, listed.name),
+          tool: tool.mcp,
+          mcpTool: listed.name,
+          ...(listed.description ? { description: listed.description } : {}),
+          inputSchema: listed.inputSchema,
+        }));
+    });
+  }
+
+  async call(
+    target: ToolCallTarget,
     args: Record<string, unknown>,
     signal?: AbortSignal,
   ): Promise<ToolOutcome> {
-    const tool = findTool(run.manifest, toolName);
-    if (tool === undefined)
-      return { ok: false, output: `no tool named "${toolName}" in ${run.workflow}` };
-    if (!('command' in tool)) {
-      return {
-        ok: false,
-        output: `tool "${toolName}": only command tools can run in this version`,
-      };
+    const outcome = await this.callUnscrubbed(target, args, signal);
+    return { ...outcome, output: this.deps.redactor.scrub(outcome.output) };
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.servers.values()].map((server) => server.close()));
+  }
+
+  private async callUnscrubbed(
+    target: ToolCallTarget,
+    args: Record<string, unknown>,
+    signal?: AbortSignal,
+  ): Promise<ToolOutcome> {
+    const tool = findTool(this.run.manifest, target.tool);
+    if (tool === undefined) {
+      return { ok: false, output: `no tool named "${target.tool}" in ${this.run.workflow}` };
     }
-    if (usesSecrets(run.manifest, toolName)) {
-      return {
-        ok: false,
-        output: `tool "${toolName}" needs secrets, which this version cannot resolve yet (the secret broker comes with agent runs)`,
-      };
-    }
-    const scopes = { inputs: templateInputs(run), args };
-    const render = (text: string) => renderTemplate(text, scopes);
-    let call: { argv: string[]; env: Record<string, string>; cwd: string | undefined };
     try {
-      call = {
-        argv: tool.command.argv.map(render),
-        env: Object.fromEntries(
-          Object.entries(tool.command.env ?? {}).map(([name, value]) => [name, render(value)]),
-        ),
-        // Written out in the manifest (validation refuses placeholders there).
-        cwd: tool.command.cwd,
-      };
+      if ('mcp' in tool) {
+        const server = this.servers.get(tool.mcp);
+        if (server === undefined || target.mcpTool === undefined) {
+          return { ok: false, output: `MCP server "${tool.mcp}" is not running for this call` };
+        }
+        return await server.call(target.mcpTool, args, {
+          timeoutMs: MCP_CALL_TIMEOUT_MS,
+          ...(signal ? { signal } : {}),
+        });
+      }
+      const secrets = await this.deps.secrets.resolve(secretNames(definitionOf(tool)));
+      const scopes = { inputs: templateInputs(this.run), args, secrets };
+      if ('http' in tool) {
+        return await callHttpTool(tool.http, scopes, signal ? { signal } : {});
+      }
+      return await this.callCommand(tool, scopes, signal);
     } catch (error) {
-      // An optional argument the call left out has no value to fill in.
-      if (!(error instanceof TemplateError)) throw error;
-      return { ok: false, output: `tool "${toolName}" could not be called: ${error.message}` };
+      // A secret that is not configured, or an optional argument the call left out.
+      if (error instanceof MissingSecretError || error instanceof TemplateError) {
+        return { ok: false, output: `tool "${target.tool}" could not be called: ${error.message}` };
+      }
+      throw error;
     }
+  }
+
+  private async callCommand(
+    tool: Extract<ToolSpec, { command: unknown }>,
+    scopes: Parameters<typeof renderTemplate>[1],
+    signal?: AbortSignal,
+  ): Promise<ToolOutcome> {
+    const render = (text: string) => renderTemplate(text, scopes);
     const result = await runCommand({
-      argv: call.argv,
-      env: call.env,
-      ...(call.cwd ? { cwd: call.cwd } : {}),
+      argv: tool.command.argv.map(render),
+      env: Object.fromEntries(
+        Object.entries(tool.command.env ?? {}).map(([name, value]) => [name, render(value)]),
+      ),
+      // Written out in the manifest (validation refuses placeholders there).
+      ...(tool.command.cwd ? { cwd: tool.command.cwd } : {}),
       timeoutMs: tool.command.timeout,
       ...(signal ? { signal } : {}),
     });
@@ -70,4 +197,8 @@ export class ManifestToolRunner implements ToolRunner {
     }
     return { ok: true, output: result.output.trimEnd() };
   }
+}
+
+function definitionOf(tool: ToolSpec): unknown {
+  return 'mcp' in tool ? tool.server : 'http' in tool ? tool.http : tool.command;
 }

@@ -1,10 +1,9 @@
-import Ajv2020 from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
 import type { z } from 'zod';
 import { inputValueProblem } from './bind-inputs';
 import { didYouMean } from './did-you-mean';
 import { formatDuration } from './duration';
 import { inputPatternProblem } from './input-pattern';
+import { compileJsonSchema } from './json-schema-validator';
 import type { InputSpec, ToolSpec, WorkflowManifest } from './manifest-schema';
 import { findTool, toolName } from './manifest-tools';
 import { findPlaceholders } from './template';
@@ -17,22 +16,6 @@ import { findPlaceholders } from './template';
 type Path = (string | number)[];
 /** `atKey`: the problem is the key itself, so its position is the key's, not the value's. */
 type Report = (path: Path, message: string, options?: { atKey?: boolean }) => void;
-
-/**
- * Strict about keywords (`requird` is an error, not silently ignored) and formats, lenient about
- * types (`{ minimum: 1 }` without `type` is valid JSON Schema). A fresh instance per check: Ajv
- * remembers every `$id` it compiled, so a shared one would refuse an unchanged file on reload.
- */
-function compileJsonSchema(schema: Record<string, unknown>): void {
-  const ajv = new Ajv2020({
-    strict: true,
-    strictTypes: false,
-    strictRequired: false,
-    allErrors: true,
-  });
-  addFormats(ajv);
-  ajv.compile(schema);
-}
 
 export function checkManifest(manifest: WorkflowManifest, context: z.RefinementCtx): void {
   const report: Report = (path, message, options) =>

@@ -19,6 +19,11 @@ export interface ScriptedToolUse {
   input: unknown;
   /** @defaultValue a fresh `toolu_...` id */
   id?: string;
+  /**
+   * The model names a tool the request did not offer (a hallucination, or a prompt injection at
+   * work). Without it, calling an unoffered tool is taken for a mistake in the test's script.
+   */
+  unoffered?: boolean;
 }
 
 /** A successful scripted answer. */
@@ -257,7 +262,7 @@ function replyBody(
   const toolUses = turn.toolUse === undefined ? [] : [turn.toolUse].flat();
   const offered = (body.tools ?? []).flatMap((tool) => ('name' in tool ? [tool.name] : []));
   for (const toolUse of toolUses) {
-    if (!offered.includes(toolUse.name)) {
+    if (!toolUse.unoffered && !offered.includes(toolUse.name)) {
       throw new ApiError(
         500,
         `fake-anthropic: the script calls tool '${toolUse.name}' but the request offers ` +

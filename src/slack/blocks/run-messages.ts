@@ -1,6 +1,7 @@
 import type { types } from '@slack/bolt';
+import { describeApproval } from '../../policy/tool-call-policy';
 import { type RunRecord, RunStatus, type StepRecord, StepStatus } from '../../runs/run';
-import { codeBlock, escapeMrkdwn, fitText } from './mrkdwn';
+import { codeBlock, escapeMrkdwn, fitText, inlineCode } from './mrkdwn';
 
 export interface SlackMessage {
   text: string;
@@ -12,7 +13,9 @@ export const STATUS_LABEL: Record<RunStatus, string> = {
   [RunStatus.Running]: ':arrow_forward: running',
   [RunStatus.Succeeded]: ':white_check_mark: succeeded',
   [RunStatus.Failed]: ':x: failed',
+  [RunStatus.AwaitingApproval]: ':raised_hand: awaiting approval',
   [RunStatus.NeedsAttention]: ':warning: needs attention',
+  [RunStatus.BudgetExhausted]: ':stopwatch: stopped: budget used up',
 };
 
 function inputsLine(run: RunRecord): string {
@@ -45,21 +48,45 @@ export function runHeadline(run: RunRecord): SlackMessage {
   };
 }
 
+const STEP_ICON: Partial<Record<StepStatus, string>> = {
+  [StepStatus.Simulated]: ':fast_forward:',
+  [StepStatus.Failed]: ':x:',
+  [StepStatus.Refused]: ':no_entry:',
+  [StepStatus.AwaitingApproval]: ':raised_hand:',
+};
+
+const STEP_NOTE: Partial<Record<StepStatus, string>> = {
+  [StepStatus.Simulated]: ' · simulated',
+  [StepStatus.Refused]: ' · refused',
+  [StepStatus.AwaitingApproval]: ' · waiting for approval',
+};
+
+/** A runbook step's or an agent's tool call's outcome (or its wait for approval), in the thread. */
 export function stepOutcomeMessage(run: RunRecord, step: StepRecord): SlackMessage {
-  const total = run.manifest.steps?.length ?? 0;
-  const ok = step.status !== StepStatus.Failed;
-  const icon =
-    { [StepStatus.Simulated]: ':fast_forward:', [StepStatus.Failed]: ':x:' }[
-      step.status as string
-    ] ?? ':white_check_mark:';
-  const title = `${icon} Step ${step.index + 1}/${total} · \`${step.tool}\`${step.status === StepStatus.Simulated ? ' · simulated' : ''}`;
-  const body = (ok ? step.output : step.error) ?? '';
+  const name = step.mcpTool === undefined ? step.tool : `${step.tool}/${step.mcpTool}`;
+  const which =
+    step.toolUseId === undefined
+      ? `Step ${step.index + 1}/${run.manifest.steps?.length ?? 0}`
+      : `Tool call ${step.index + 1}`;
+  const icon = STEP_ICON[step.status] ?? ':white_check_mark:';
+  const title = `${icon} ${which} · \`${name}\`${STEP_NOTE[step.status] ?? ''}`;
+  const args =
+    step.toolUseId === undefined ? '' : `\nArguments: ${inlineCode(fitText(step.args, 300))}`;
+  const body =
+    step.status === StepStatus.AwaitingApproval
+      ? `needs ${describeApproval(run.manifest.approval)}`
+      : ((step.status === StepStatus.Failed || step.status === StepStatus.Refused
+          ? step.error
+          : step.output) ?? '');
   return {
-    text: `Step ${step.index + 1}/${total} ${step.tool} ${step.status}`,
+    text: `${which} ${name} ${step.status}`,
     blocks: [
       {
         type: 'section',
-        text: { type: 'mrkdwn', text: body.trim() ? `${title}\n${codeBlock(body, 2900)}` : title },
+        text: {
+          type: 'mrkdwn',
+          text: body.trim() ? `${title}${args}\n${codeBlock(body, 2500)}` : `${title}${args}`,
+        },
       },
     ],
   };

@@ -32,6 +32,9 @@ const STEP_TEXT = 1500;
 const STEP_SECTIONS = 12;
 
 const STEP_LABEL: Record<StepStatus, string> = {
+  [StepStatus.AwaitingApproval]: ':raised_hand: awaiting approval',
+  [StepStatus.Approved]: ':ok_hand: approved',
+  [StepStatus.Refused]: ':no_entry: refused',
   [StepStatus.Executing]: ':hourglass_flowing_sand: executing',
   [StepStatus.Succeeded]: ':white_check_mark: succeeded',
   [StepStatus.Failed]: ':x: failed',
@@ -93,13 +96,16 @@ function describeStep(step: StepRecord, total: number, pruned: boolean): string 
       ? ''
       : ` · took ${formatDuration(step.finishedAt.getTime() - step.startedAt.getTime())}`;
   const lines = [
-    `*${step.index + 1}${total > 0 ? `/${total}` : ''}* ${inlineCode(step.tool)} ${STEP_LABEL[step.status] ?? escapeMrkdwn(step.status)} · ${slackDate(step.startedAt, DATE_FORMAT.seconds)}${took}`,
+    `*${step.index + 1}${total > 0 ? `/${total}` : ''}* ${inlineCode(step.mcpTool === undefined ? step.tool : `${step.tool}/${step.mcpTool}`)} ${STEP_LABEL[step.status] ?? escapeMrkdwn(step.status)} · ${slackDate(step.startedAt, DATE_FORMAT.seconds)}${took}`,
   ];
   if (step.args !== '{}') lines.push(`Arguments: ${inlineCode(clipLine(step.args, STEP_ARGS))}`);
   if (step.status === StepStatus.Simulated) {
     lines.push(`Not run: ${escapeMrkdwn(clipLine(step.output ?? '', STEP_DETAIL))}`);
   } else {
-    const detail = step.status === StepStatus.Failed ? step.error : step.output;
+    const detail =
+      step.status === StepStatus.Failed || step.status === StepStatus.Refused
+        ? step.error
+        : step.output;
     if (detail?.trim()) lines.push(codeBlock(detail, STEP_DETAIL));
     else if (pruned && step.status === StepStatus.Succeeded) lines.push('_(output removed)_');
   }

@@ -1,0 +1,207 @@
+import { executeToolCall, gateToolCall, mayRepeatInterrupted } from '../runs/call-tool';
+import { ModelError, RunInterruptedError, type ToolSession } from '../runs/ports';
+import {
+  type AgentContentBlock,
+  type AgentMessage,
+  type RunRecord,
+  RunStatus,
+  type StepRecord,
+  StepStatus,
+  templateInputs,
+} from '../runs/run';
+import { type RunAttempt, runningTimeMs } from '../runs/run-attempt';
+import { renderTemplate } from '../workflows/template';
+
+/** Output tokens asked for in one model request, at most. */
+const MAX_TOKENS_PER_TURN = 8192;
+
+type ToolUseBlock = Extract<AgentContentBlock, { type: 'tool_use' }>;
+
+const isToolUse = (block: AgentContentBlock): block is ToolUseBlock =>
+  block.type === 'tool_use' && typeof block.id === 'string' && typeof block.name === 'string';
+
+const textOf = (message: AgentMessage): string =>
+  message.content
+    .flatMap((block) =>
+      block.type === 'text' && typeof block.text === 'string' ? [block.text] : [],
+    )
+    .join('\n')
+    .trim();
+
+const FINAL_STEP: readonly string[] = [
+  StepStatus.Succeeded,
+  StepStatus.Failed,
+  StepStatus.Refused,
+  StepStatus.Simulated,
+];
+
+/**
+ * An agent run: a manual tool-use loop over the model. The transcript is saved after every model
+ * turn and every round of tool results, so any worker resumes the run from where it stands; each
+ * tool_use goes through the same gate as a runbook step. Budgets (turns, tool calls, tokens, wall
+ * clock with approval waits excluded) end the run as `budget_exhausted`.
+ */
+export async function carryAgent(carrier: RunAttempt, session: ToolSession): Promise<RunRecord> {
+  const { deps } = carrier;
+  const agent = carrier.run.manifest.agent;
+  if (agent === undefined) throw new Error(`run ${carrier.run.id} is not an agent run`);
+  if (deps.model === undefined) {
+    return carrier.finish(RunStatus.Failed, {
+      error: 'agent workflows need ANTHROPIC_API_KEY, which this worker does not have',
+    });
+  }
+  const model = deps.model;
+  if ((carrier.run.transcript ?? []).length === 0) {
+    await carrier.saveAgentProgress({ messages: [openingMessage(carrier.run)] });
+  }
+
+  for (;;) {
+    const transcript = carrier.run.transcript ?? [];
+    const last = transcript.at(-1) as AgentMessage;
+    if (last.role === 'assistant') {
+      const uses = last.content.filter(isToolUse);
+      if (uses.length === 0) {
+        return carrier.finish(RunStatus.Succeeded, { result: textOf(last) || '(no answer)' });
+      }
+      for (const use of uses) {
+        const step = await settleToolUse(carrier, session, use);
+        if (step === 'exhausted') {
+          return carrier.finish(RunStatus.BudgetExhausted, {
+            error: `stopped: the run used all ${agent.max_tool_calls} tool calls it may make (max_tool_calls)`,
+          });
+        }
+        if (step === 'interrupted') {
+          return carrier.finish(RunStatus.NeedsAttention, {
+            error: `the call of ${use.name} was interrupted while executing; it is not repeated automatically`,
+          });
+        }
+        if (step.status === StepStatus.AwaitingApproval) return carrier.awaitApproval();
+      }
+      await carrier.saveAgentProgress({ messages: [toolResults(carrier.run, uses)] });
+      continue;
+    }
+
+    const usage = carrier.run.usage ?? { turns: 0, inputTokens: 0, outputTokens: 0 };
+    const spent = usage.inputTokens + usage.outputTokens;
+    const elapsed = runningTimeMs(carrier.run, deps.clock());
+    const exhausted =
+      usage.turns >= agent.max_turns
+        ? `made all ${agent.max_turns} model requests it may make (max_turns)`
+        : spent >= agent.max_tokens
+          ? `used ${spent} of its ${agent.max_tokens} tokens (max_tokens)`
+          : elapsed >= agent.timeout
+            ? `ran out of time: ${Math.round(agent.timeout / 1000)}s (timeout)`
+            : undefined;
+    if (exhausted !== undefined) {
+      return carrier.finish(RunStatus.BudgetExhausted, { error: `stopped: the run ${exhausted}` });
+    }
+
+    const timeout = AbortSignal.timeout(agent.timeout - elapsed);
+    const signal = carrier.attempt.signal
+      ? AbortSignal.any([carrier.attempt.signal, timeout])
+      : timeout;
+    let reply: Awaited<ReturnType<typeof model.respond>>;
+    try {
+      reply = await model.respond(
+        {
+          model: agent.model ?? deps.defaultModel,
+          system: renderTemplate(agent.instructions, { inputs: templateInputs(carrier.run) }),
+          tools: session.tools,
+          messages: transcript,
+          maxTokens: Math.min(MAX_TOKENS_PER_TURN, agent.max_tokens - spent),
+        },
+        signal,
+      );
+    } catch (error) {
+      if (carrier.attempt.signal?.aborted)
+        throw new RunInterruptedError('the model call was interrupted');
+      if (timeout.aborted) {
+        return carrier.finish(RunStatus.BudgetExhausted, {
+          error: `stopped: the run ran out of time waiting for the model: ${Math.round(agent.timeout / 1000)}s (timeout)`,
+        });
+      }
+      if (!(error instanceof ModelError)) throw error;
+      return carrier.finish(RunStatus.Failed, { error: `the model API failed: ${error.message}` });
+    }
+    await carrier.saveAgentProgress({
+      messages: [reply.message],
+      usage: { turns: 1, ...reply.usage },
+    });
+    if (reply.stopReason === 'refusal') {
+      return carrier.finish(RunStatus.Failed, {
+        error: `the model declined to go on${textOf(reply.message) ? `: ${textOf(reply.message)}` : ''}`,
+      });
+    }
+  }
+}
+
+/** The first user message: what was asked, with the inputs. */
+function openingMessage(run: RunRecord): AgentMessage {
+  const inputs = Object.keys(run.inputs).length ? `\nInputs: ${JSON.stringify(run.inputs)}` : '';
+  return {
+    role: 'user',
+    content: [
+      {
+        type: 'text',
+        text: `Carry out the workflow "${run.workflow}", requested by Slack user ${run.requester.userId}.${inputs}`,
+      },
+    ],
+  };
+}
+
+/**
+ * Brings one tool_use of the model to an end (or to a wait for approval): gated and run if it is
+ * new, run if it was approved, left alone if it ended already.
+ */
+async function settleToolUse(
+  carrier: RunAttempt,
+  session: ToolSession,
+  use: ToolUseBlock,
+): Promise<StepRecord | 'exhausted' | 'interrupted'> {
+  const { run } = carrier;
+  const known = run.steps.find((step) => step.toolUseId === use.id);
+  if (known !== undefined) {
+    if (FINAL_STEP.includes(known.status) || known.status === StepStatus.AwaitingApproval) {
+      return known;
+    }
+    if (known.status === StepStatus.Executing && !mayRepeatInterrupted(known)) return 'interrupted';
+    return executeToolCall(carrier, session, known);
+  }
+  if (run.steps.length >= (run.manifest.agent?.max_tool_calls ?? 0)) return 'exhausted';
+  const index = run.steps.reduce((next, step) => Math.max(next, step.index + 1), 0);
+  const tool = session.tools.find((descriptor) => descriptor.modelName === use.name);
+  const args =
+    use.input !== null && typeof use.input === 'object' && !Array.isArray(use.input)
+      ? (use.input as Record<string, unknown>)
+      : {};
+  if (tool === undefined) {
+    // Not a tool of this workflow: the policy denies it by name.
+    return gateToolCall(carrier, session, { index, tool: use.name, args, toolUseId: use.id });
+  }
+  return gateToolCall(carrier, session, {
+    index,
+    tool: tool.tool,
+    ...(tool.mcpTool !== undefined ? { mcpTool: tool.mcpTool } : {}),
+    args,
+    toolUseId: use.id,
+    inputSchema: tool.inputSchema,
+  });
+}
+
+/** The user message answering every tool_use of the model's last turn. */
+function toolResults(run: RunRecord, uses: readonly ToolUseBlock[]): AgentMessage {
+  return {
+    role: 'user',
+    content: uses.map((use) => {
+      const step = run.steps.find((candidate) => candidate.toolUseId === use.id);
+      const ok = step?.status === StepStatus.Succeeded || step?.status === StepStatus.Simulated;
+      const text = (ok ? step?.output : step?.error) ?? 'no result';
+      return {
+        type: 'tool_result',
+        tool_use_id: use.id,
+        content: text === '' ? '(no output)' : text,
+        ...(ok ? {} : { is_error: true }),
+      };
+    }),
+  };
+}

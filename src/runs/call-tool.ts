@@ -1,0 +1,117 @@
+import { decideToolCall } from '../policy/tool-call-policy';
+import { compileJsonSchema, schemaMismatch } from '../workflows/json-schema-validator';
+import { canonicalJson } from './canonical-json';
+import { dryRunHold } from './dry-run';
+import { RunInterruptedError, type ToolCallTarget, type ToolSession } from './ports';
+import { type StepRecord, StepStatus } from './run';
+import type { RunAttempt } from './run-attempt';
+import { toolCallAllowedEvent, toolCallAwaitingApprovalEvent } from './run-audit';
+
+/** One call a runbook step or the model asks for. */
+export interface ToolCallRequest extends ToolCallTarget {
+  index: number;
+  args: Record<string, unknown>;
+  /** The model's `tool_use` id. */
+  toolUseId?: string;
+  /** JSON Schema the arguments must fit; none: any object. */
+  inputSchema?: Record<string, unknown>;
+}
+
+/**
+ * The gate every tool call goes through, runbook step or model's choice alike: its arguments must
+ * fit the tool's input_schema, then the policy allows it (it runs now), sends it for approval (the
+ * run waits) or denies it. Returns the step as it ended, or as it waits for approval.
+ */
+export async function gateToolCall(
+  attempt: RunAttempt,
+  session: ToolSession,
+  request: ToolCallRequest,
+): Promise<StepRecord> {
+  const { run } = attempt;
+  const now = attempt.deps.clock();
+  const policy = decideToolCall(run.manifest, request.tool, request.mcpTool);
+  const step: StepRecord = {
+    index: request.index,
+    tool: request.tool,
+    ...(request.mcpTool !== undefined ? { mcpTool: request.mcpTool } : {}),
+    ...(request.toolUseId !== undefined ? { toolUseId: request.toolUseId } : {}),
+    args: canonicalJson(request.args),
+    status: StepStatus.Executing,
+    ...(policy.decision === 'deny' ? {} : { risk: policy.decision === 'allow' ? 'low' : 'high' }),
+    startedAt: now,
+  };
+  const refuse = async (error: string) => {
+    const refused: StepRecord = { ...step, status: StepStatus.Refused, error, finishedAt: now };
+    await attempt.endStep(refused);
+    return refused;
+  };
+
+  const mismatch = request.inputSchema
+    ? schemaMismatch(compileJsonSchema(request.inputSchema), request.args)
+    : undefined;
+  if (mismatch !== undefined) return refuse(`invalid arguments: ${mismatch}`);
+  if (policy.decision === 'deny') return refuse(`denied by policy: ${policy.reason}`);
+
+  const hold = run.dryRun ? dryRunHold(run.manifest, request.tool, request.mcpTool) : undefined;
+  if (hold !== undefined) {
+    const simulated: StepRecord = {
+      ...step,
+      status: StepStatus.Simulated,
+      output: hold,
+      finishedAt: now,
+    };
+    await attempt.endStep(simulated);
+    return simulated;
+  }
+  if (policy.decision === 'approve') {
+    const waiting: StepRecord = { ...step, status: StepStatus.AwaitingApproval };
+    // Audited before it is stored, like every fact: a failed write leaves nothing half-done.
+    await attempt.deps.audit.record(toolCallAwaitingApprovalEvent(run, waiting));
+    await attempt.saveStep(waiting);
+    await attempt.deps.notifier.postStepOutcome(attempt.run, attempt.thread, waiting);
+    return waiting;
+  }
+  return executeToolCall(attempt, session, step);
+}
+
+/**
+ * Runs an allowed (or approved) call: marked executing before it starts, so after a crash the
+ * next attempt knows it may have run; then ended as succeeded or failed.
+ * @throws RunInterruptedError when the worker shuts down mid-call (the outcome is unknown).
+ */
+export async function executeToolCall(
+  attempt: RunAttempt,
+  session: ToolSession,
+  step: StepRecord,
+): Promise<StepRecord> {
+  const started: StepRecord = {
+    ...step,
+    status: StepStatus.Executing,
+    startedAt: attempt.deps.clock(),
+  };
+  await attempt.deps.audit.record(
+    toolCallAllowedEvent(attempt.run, started, started.risk ?? 'unknown'),
+  );
+  await attempt.saveStep(started);
+  const target = {
+    tool: step.tool,
+    ...(step.mcpTool !== undefined ? { mcpTool: step.mcpTool } : {}),
+  };
+  const outcome = await session.call(target, JSON.parse(step.args), attempt.attempt.signal);
+  if (outcome.aborted) {
+    throw new RunInterruptedError(`call ${step.index + 1} (${step.tool}) was interrupted`);
+  }
+  const done: StepRecord = {
+    ...started,
+    status: outcome.ok ? StepStatus.Succeeded : StepStatus.Failed,
+    ...(outcome.ok ? { output: outcome.output } : { error: outcome.output }),
+    finishedAt: attempt.deps.clock(),
+  };
+  await attempt.endStep(done);
+  return done;
+}
+
+/** A step a crash left in `executing`: a low-risk one may run again, anything else may not. */
+export function mayRepeatInterrupted(step: StepRecord): boolean {
+  return step.risk === 'low';
+}

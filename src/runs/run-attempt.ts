@@ -1,0 +1,144 @@
+import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/ports';
+import {
+  type AgentModel,
+  type Clock,
+  LostClaimError,
+  type RunNotifier,
+  type RunRepository,
+  type ToolRunner,
+} from './ports';
+import {
+  ACTIVE_RUN_STATUSES,
+  type AgentMessage,
+  type AgentUsage,
+  type RunRecord,
+  RunStatus,
+  type StepRecord,
+  type ThreadRef,
+} from './run';
+import { runFinishedEvent, toolCallOutcomeEvent } from './run-audit';
+
+export interface ExecuteRunDeps {
+  runs: RunRepository;
+  /** Every fact of the run is recorded here, keyed, so a later attempt fills what a crash left out. */
+  audit: AuditLog;
+  notifier: RunNotifier;
+  tools: ToolRunner;
+  /** The model of agent runs; without one, agent workflows fail with a clear message. */
+  model?: AgentModel;
+  /** The Claude model of agent workflows that name none. */
+  defaultModel: string;
+  clock: Clock;
+  log: Logger;
+}
+
+export interface Attempt {
+  /** Identifies this attempt (the queue job's lock token); it claims the run. */
+  owner: string;
+  /** Aborted when the worker shuts down; the step in progress is left for the next attempt. */
+  signal?: AbortSignal;
+}
+
+/** One attempt at carrying a run: the run as it stands, and how each change is recorded. */
+export class RunAttempt {
+  constructor(
+    readonly deps: ExecuteRunDeps,
+    public run: RunRecord,
+    readonly thread: ThreadRef,
+    readonly attempt: Attempt,
+  ) {}
+
+  /** Saves a step in its new state (before it executes, or as it waits). */
+  async saveStep(step: StepRecord): Promise<void> {
+    await this.deps.runs.saveStep(this.run.id, step, this.attempt.owner);
+    this.run = withStep(this.run, step);
+  }
+
+  /** Records an ended step (stored, audited) and shows it in the thread. */
+  async endStep(ended: StepRecord): Promise<void> {
+    await this.saveStep(ended);
+    await this.deps.audit.record(toolCallOutcomeEvent(this.run, ended));
+    await this.deps.notifier.postStepOutcome(this.run, this.thread, ended);
+  }
+
+  /** Appends to an agent's transcript and usage, in one write. */
+  async saveAgentProgress(progress: {
+    messages?: AgentMessage[];
+    usage?: AgentUsage;
+  }): Promise<void> {
+    await this.deps.runs.saveAgentProgress(this.run.id, this.attempt.owner, progress);
+    const usage = this.run.usage ?? { turns: 0, inputTokens: 0, outputTokens: 0 };
+    this.run = {
+      ...this.run,
+      transcript: [...(this.run.transcript ?? []), ...(progress.messages ?? [])],
+      usage: progress.usage
+        ? {
+            turns: usage.turns + progress.usage.turns,
+            inputTokens: usage.inputTokens + progress.usage.inputTokens,
+            outputTokens: usage.outputTokens + progress.usage.outputTokens,
+          }
+        : usage,
+    };
+  }
+
+  /** Moves the run from `from` to `to`. @throws LostClaimError when another attempt took it over. */
+  async transition(
+    from: readonly RunStatus[],
+    to: RunStatus,
+    fields: { detail?: string; result?: string; error?: string } = {},
+  ): Promise<RunRecord> {
+    const moved = await this.deps.runs.transition(
+      this.run.id,
+      from,
+      to,
+      this.deps.clock(),
+      fields,
+      this.attempt.owner,
+    );
+    if (moved === null) throw new LostClaimError(`run ${this.run.id} was taken over`);
+    this.run = moved;
+    return moved;
+  }
+
+  /** Leaves the run waiting for a decision; no worker, timer or promise is held meanwhile. */
+  async awaitApproval(): Promise<RunRecord> {
+    if (this.run.status === RunStatus.AwaitingApproval) return this.run;
+    return this.transition([RunStatus.Running], RunStatus.AwaitingApproval);
+  }
+
+  /** Ends the run and tells Slack. */
+  async finish(status: RunStatus, fields: { result?: string; error?: string }): Promise<RunRecord> {
+    await this.transition(ACTIVE_RUN_STATUSES, status, fields);
+    return announce(this.deps, this.run);
+  }
+}
+
+function withStep(run: RunRecord, step: StepRecord): RunRecord {
+  return { ...run, steps: [...run.steps.filter((other) => other.index !== step.index), step] };
+}
+
+/** Tells Slack how the run ended, once: a retry after a failed post tries again. */
+export async function announce(deps: ExecuteRunDeps, run: RunRecord): Promise<RunRecord> {
+  if (run.announcedAt !== undefined) return run;
+  await deps.audit.record(runFinishedEvent(run));
+  await deps.notifier.postRunFinished(run);
+  const at = deps.clock();
+  await deps.runs.markAnnounced(run.id, at);
+  return { ...run, announcedAt: at };
+}
+
+/** How long the run has been running, its waits for approval excluded. */
+export function runningTimeMs(run: Pick<RunRecord, 'history'>, now: Date): number {
+  let total = 0;
+  let since: Date | undefined;
+  for (const change of run.history) {
+    if (change.status === RunStatus.Running) since ??= change.at;
+    else if (since !== undefined) {
+      total += change.at.getTime() - since.getTime();
+      since = undefined;
+    }
+  }
+  if (since !== undefined) total += now.getTime() - since.getTime();
+  return total;
+}
