@@ -118,6 +118,26 @@ function checkTools(manifest: WorkflowManifest, report: Report): void {
           ['tools', index, 'http', 'url'],
           'must name its host outright: placeholders may appear only after the host (path, query)',
         );
+      } else if (origin[0].includes('@')) {
+        report(
+          ['tools', index, 'http', 'url'],
+          'must not hold a user name or password: send credentials in a header',
+        );
+      }
+      for (const [name, value] of Object.entries(tool.http.headers ?? {})) {
+        if (name.toLowerCase() === 'host' && findPlaceholders(value).length > 0) {
+          report(
+            ['tools', index, 'http', 'headers', name],
+            'must be written out: the Host header chooses the server',
+          );
+        }
+      }
+      if (tool.http.method === 'GET' && tool.http.body !== undefined) {
+        report(
+          ['tools', index, 'http', 'body'],
+          'a GET request has no body: use POST, PUT or PATCH, or put the values in the URL',
+          { atKey: true },
+        );
       }
     }
   });

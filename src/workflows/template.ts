@@ -8,16 +8,33 @@ export type TemplateScopes = Readonly<Record<string, Readonly<Record<string, unk
 
 const PLACEHOLDER = /\{\{\s*([a-z]+)\.([A-Za-z0-9_]+)\s*\}\}/g;
 
-export function renderTemplate(template: string, scopes: TemplateScopes): string {
-  return template.replace(PLACEHOLDER, (_match, scope: string, name: string) => {
-    const values = Object.hasOwn(scopes, scope) ? scopes[scope] : undefined;
-    if (values === undefined)
-      throw new TemplateError(`{{${scope}.${name}}}: unknown scope "${scope}"`);
-    if (!Object.hasOwn(values, name))
-      throw new TemplateError(`{{${scope}.${name}}}: no ${scope} named "${name}"`);
-    const value = values[name];
-    return value === undefined || value === null ? '' : String(value);
-  });
+/** Which placeholder a value fills, for a `fill` callback that encodes it for its place. */
+export interface Placeholder {
+  scope: string;
+  name: string;
+}
+
+/**
+ * Turns a placeholder's value into the text that replaces it; may throw a TemplateError to refuse
+ * it. The default writes the value as text (absent as empty text).
+ */
+export type Fill = (value: unknown, placeholder: Placeholder) => string;
+
+const asText: Fill = (value) => (value === undefined || value === null ? '' : String(value));
+
+export function renderTemplate(template: string, scopes: TemplateScopes, fill = asText): string {
+  return template.replace(PLACEHOLDER, (_match, scope: string, name: string) =>
+    fill(lookUp(scopes, scope, name), { scope, name }),
+  );
+}
+
+function lookUp(scopes: TemplateScopes, scope: string, name: string): unknown {
+  const values = Object.hasOwn(scopes, scope) ? scopes[scope] : undefined;
+  if (values === undefined)
+    throw new TemplateError(`{{${scope}.${name}}}: unknown scope "${scope}"`);
+  if (!Object.hasOwn(values, name))
+    throw new TemplateError(`{{${scope}.${name}}}: no ${scope} named "${name}"`);
+  return values[name];
 }
 
 /**
@@ -40,6 +57,30 @@ export function renderDeep(value: unknown, scopes: TemplateScopes): unknown {
   return value;
 }
 
+const WHOLE_PLACEHOLDER = new RegExp(`^${PLACEHOLDER.source}$`);
+
+/**
+ * Renders a JSON value for a request body: a string that is exactly one placeholder becomes the
+ * value itself, keeping its JSON type (`"{{args.count}}"` → `3`), and an absent value leaves its
+ * object key out (null in an array); placeholders inside longer strings are filled in as text.
+ */
+export function renderJson(value: unknown, scopes: TemplateScopes, fill = asText): unknown {
+  if (typeof value === 'string') {
+    const whole = WHOLE_PLACEHOLDER.exec(value);
+    if (whole === null) return renderTemplate(value, scopes, fill);
+    return lookUp(scopes, whole[1] as string, whole[2] as string);
+  }
+  if (Array.isArray(value)) return value.map((item) => renderJson(item, scopes, fill) ?? null);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value)
+        .map(([key, item]) => [key, renderJson(item, scopes, fill)])
+        .filter(([, item]) => item !== undefined),
+    );
+  }
+  return value;
+}
+
 export type PlaceholderUse =
   | { text: string; scope: string; name: string }
   /** `{{` that does not start a well-formed placeholder: it would be sent as typed. */
@@ -50,7 +91,7 @@ export function findPlaceholders(template: string): PlaceholderUse[] {
   const uses: PlaceholderUse[] = [];
   for (const match of template.matchAll(/\{\{(?:(?!\{\{).)*?(?:\}\}|$|(?=\{\{))/gs)) {
     const text = match[0];
-    const wellFormed = new RegExp(`^${PLACEHOLDER.source}$`).exec(text);
+    const wellFormed = WHOLE_PLACEHOLDER.exec(text);
     if (wellFormed)
       uses.push({ text, scope: wellFormed[1] as string, name: wellFormed[2] as string });
     else uses.push({ text, malformed: true });

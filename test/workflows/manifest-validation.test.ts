@@ -335,6 +335,27 @@ tools:
     ]);
   });
 
+  it('an http tool sends no credentials in its URL, fixes its Host header, and gives a GET no body', () => {
+    expect(
+      problemsOf(`name: demo
+agent: { instructions: go }
+tools:
+  - name: get
+    risk: low
+    input_schema: { type: object, properties: { vhost: { type: string } } }
+    http:
+      method: GET
+      url: "https://admin:hunter2@ops.example.com/health"
+      headers: { Host: "{{args.vhost}}.internal" }
+      body: { verbose: true }
+`),
+    ).toEqual([
+      '9:12  tools.0.http.url  must not hold a user name or password: send credentials in a header',
+      '10:24  tools.0.http.headers.Host  must be written out: the Host header chooses the server',
+      '11:7  tools.0.http.body  a GET request has no body: use POST, PUT or PATCH, or put the values in the URL',
+    ]);
+  });
+
   it('a command or MCP server cannot have its program chosen by a value: cwd and PATH-like variables are written out', () => {
     expect(
       problemsOf(`name: demo

@@ -1,4 +1,9 @@
-import { renderDeep, renderTemplate, TemplateError } from '../../src/workflows/template';
+import {
+  renderDeep,
+  renderJson,
+  renderTemplate,
+  TemplateError,
+} from '../../src/workflows/template';
 
 describe('filling {{scope.name}} placeholders', () => {
   const scopes = { inputs: { service: 'api', empty: undefined }, args: { reason: 'deploy' } };
@@ -30,5 +35,29 @@ describe('filling {{scope.name}} placeholders', () => {
       list: ['deploy', 3],
       nested: { on: true },
     });
+  });
+
+  it('lets the caller encode each value for its place, knowing which placeholder it fills', () => {
+    const seen: string[] = [];
+    const text = renderTemplate('/x/{{args.reason}}?s={{inputs.service}}', scopes, (value, use) => {
+      seen.push(`${use.scope}.${use.name}`);
+      return encodeURIComponent(`<${String(value)}>`);
+    });
+    expect(text).toBe('/x/%3Cdeploy%3E?s=%3Capi%3E');
+    expect(seen).toEqual(['args.reason', 'inputs.service']);
+  });
+
+  it('for a JSON body, keeps the type of a whole placeholder and leaves out an absent one', () => {
+    const values = { args: { n: 3, on: true, list: [1], gone: undefined, name: 'a"b' } };
+    expect(
+      renderJson(
+        { n: '{{args.n}}', on: '{{ args.on }}', list: '{{args.list}}', gone: '{{args.gone}}' },
+        values,
+      ),
+    ).toEqual({ n: 3, on: true, list: [1] });
+    expect(renderJson(['{{args.gone}}', 'n={{args.n}} {{args.name}}'], values)).toEqual([
+      null,
+      'n=3 a"b',
+    ]);
   });
 });
