@@ -5,7 +5,7 @@ import type { ToolRunner } from '../runs/ports';
 import { templateInputs } from '../runs/run';
 import { bindInputs, InputError, usageLine } from '../workflows/bind-inputs';
 import { formatProblem, loadWorkflows } from '../workflows/load-workflows';
-import { renderDeep } from '../workflows/template';
+import { renderJson } from '../workflows/template';
 
 export interface TerminalDryRun {
   dir: string;
@@ -66,7 +66,7 @@ export async function dryRunInTerminal(request: TerminalDryRun): Promise<number>
     let simulated = 0;
     for (const [index, step] of manifest.steps.entries()) {
       const label = `${index + 1}/${manifest.steps.length} ${step.tool}`;
-      const args = renderDeep(step.with, { inputs: templateInputs(run) }) as Record<
+      const args = renderJson(step.with, { inputs: templateInputs(run) }) as Record<
         string,
         unknown
       >;

@@ -1,6 +1,6 @@
 import { carryAgent } from '../agent/carry-agent';
 import { findTool } from '../workflows/manifest-tools';
-import { renderDeep } from '../workflows/template';
+import { renderJson } from '../workflows/template';
 import { executeToolCall, gateToolCall, mayRepeatInterrupted } from './call-tool';
 import { agentToolPolicy, dryRunResult } from './dry-run';
 import { ChannelUnavailableError, type ToolSession } from './ports';
@@ -120,7 +120,7 @@ async function carryRunbook(carrier: RunAttempt, session: ToolSession): Promise<
     } else {
       let args: Record<string, unknown>;
       try {
-        args = renderDeep(spec.with, { inputs: templateInputs(carrier.run) }) as Record<
+        args = renderJson(spec.with, { inputs: templateInputs(carrier.run) }) as Record<
           string,
           unknown
         >;

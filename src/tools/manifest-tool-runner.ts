@@ -153,7 +153,12 @@ class ManifestToolSession implements ToolSession {
       if ('http' in tool) {
         return await callHttpTool(tool.http, scopes, signal ? { signal } : {});
       }
-      return await this.callCommand(tool, scopes, signal);
+      // As in http tools, an optional argument the call left out is filled in as empty text.
+      const declared = Object.keys(
+        (tool.input_schema?.properties as Record<string, unknown> | undefined) ?? {},
+      );
+      const allArgs = { ...Object.fromEntries(declared.map((name) => [name, undefined])), ...args };
+      return await this.callCommand(tool, { ...scopes, args: allArgs }, signal);
     } catch (error) {
       // A secret that is not configured, or an optional argument the call left out.
       if (error instanceof MissingSecretError || error instanceof TemplateError) {

@@ -37,26 +37,6 @@ function lookUp(scopes: TemplateScopes, scope: string, name: string): unknown {
   return values[name];
 }
 
-/**
- * Renders every string inside a JSON-like value, keeping its shape. A string that is exactly one
- * placeholder (`"{{inputs.count}}"`) becomes the value itself, keeping its type (number, boolean…).
- */
-export function renderDeep(value: unknown, scopes: TemplateScopes): unknown {
-  if (typeof value === 'string') {
-    const whole = new RegExp(`^${PLACEHOLDER.source}$`).exec(value);
-    if (whole === null) return renderTemplate(value, scopes);
-    renderTemplate(value, scopes); // throws for an unknown scope or name
-    return scopes[whole[1] as string]?.[whole[2] as string];
-  }
-  if (Array.isArray(value)) return value.map((item) => renderDeep(item, scopes));
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, renderDeep(item, scopes)]),
-    );
-  }
-  return value;
-}
-
 const WHOLE_PLACEHOLDER = new RegExp(`^${PLACEHOLDER.source}$`);
 
 /**

@@ -1,5 +1,4 @@
 import {
-  renderDeep,
   renderJson,
   renderTemplate,
   TemplateError,
@@ -31,7 +30,7 @@ describe('filling {{scope.name}} placeholders', () => {
   });
 
   it('keeps the shape of nested values', () => {
-    expect(renderDeep({ list: ['{{args.reason}}', 3], nested: { on: true } }, scopes)).toEqual({
+    expect(renderJson({ list: ['{{args.reason}}', 3], nested: { on: true } }, scopes)).toEqual({
       list: ['deploy', 3],
       nested: { on: true },
     });
