@@ -13,7 +13,7 @@ import type { McpToolSpec, ToolSpec } from '../workflows/manifest-schema';
 import { findTool } from '../workflows/manifest-tools';
 import { findPlaceholders, renderTemplate, TemplateError } from '../workflows/template';
 import { callHttpTool } from './http-tool';
-import { type McpServerSession, modelToolName, openMcpServer } from './mcp-server';
+import { type McpServerSession, openMcpServer } from './mcp-server';
 import type { Redactor } from './redactor';
 import { runCommand } from './run-command';
 import { MissingSecretError, type SecretBroker } from './secret-broker';
@@ -106,12 +106,22 @@ class ManifestToolSession implements ToolSession {
       return (server?.tools ?? [])
         .filter((listed) => decideToolCall(run.manifest, tool.mcp, listed.name).decision !== 'deny')
         .map((listed) => ({
-          modelName: modelToolName(tool.mcp, listed.name),
+          modelName: listed.modelName,
           tool: tool.mcp,
           mcpTool: listed.name,
           ...(listed.description ? { description: listed.description } : {}),
-          inputSchema: listed.inputSchema,
+          inputSchema: listed.inputSchema as Record<string, unknown>,
         }));
+    });
+    // Two servers (or a command tool named like `x__y`) may claim one model name: keep the first.
+    const seen = new Set<string>();
+    this.tools = this.tools.filter((tool) => {
+      if (seen.has(tool.modelName)) {
+        deps.log.warn({ tool: tool.modelName }, 'two tools share a model name; the later is left out');
+        return false;
+      }
+      seen.add(tool.modelName);
+      return true;
     });
   }
 

@@ -181,7 +181,9 @@ export const mcpToolSchema = z.strictObject({
         description: 'The program that starts the server; must be fixed (no placeholders)',
       }),
       args: z.array(z.string()).default([]).meta({ description: 'Its arguments' }),
-      env: stringMap.optional().meta({ description: 'Its environment variables' }),
+      env: stringMap.optional().meta({
+        description: 'Environment variables of the server; it sees only these and PATH',
+      }),
       cwd: z.string().optional().meta({ description: 'Its working directory' }),
     })
     .meta({ description: 'How to start the MCP server (stdio)' }),
