@@ -23,7 +23,7 @@ export interface SecretBrokerOptions {
  * Hands out secret values at tool-execution time. A `COUNTERSIGN_SECRET_<NAME>` variable wins
  * over the file's entry (so one process can override one secret without editing the shared
  * file); the file is read again on every call, so a rotated value is used without a restart.
- * An empty variable counts as unset, as everywhere in the configuration.
+ * An empty variable or file value counts as unset, as empty variables do across the configuration.
  */
 export class SecretBroker {
   readonly redactor: Redactor;
