@@ -15,6 +15,7 @@ import { createLogger } from './observability/logger';
 import { type ServiceRoles, startService } from './service';
 import { MongoAuditReader } from './store/mongo-audit-reader';
 import { ManifestToolRunner } from './tools/manifest-tool-runner';
+import { Redactor } from './tools/redactor';
 import { manifestJsonSchema } from './workflows/manifest-json-schema';
 import { validateManifests } from './workflows/validate-manifests';
 
@@ -27,8 +28,10 @@ async function serve(roles: ServiceRoles): Promise<void> {
     process.stderr.write(`countersign: ${error.message}\n`);
     process.exit(2);
   }
-  const log = createLogger(config.LOG_LEVEL);
-  const service = await startService(config, roles, log);
+  // One redactor for the log and the service: the service teaches it the secret values.
+  const redactor = new Redactor();
+  const log = createLogger(config.LOG_LEVEL, undefined, redactor);
+  const service = await startService(config, roles, log, undefined, redactor);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -15,10 +15,13 @@ import type { Clock } from './runs/ports';
 import { pruneRunDetails } from './runs/prune-run-details';
 import { recoverRuns } from './runs/recover-runs';
 import { createSlackApp } from './slack/create-slack-app';
+import { redactingFetch } from './slack/redacting-fetch';
 import { SlackRunNotifier } from './slack/slack-run-notifier';
 import { SlackUsergroupDirectory } from './slack/slack-usergroup-directory';
 import { openDatabase } from './store/database';
 import { ManifestToolRunner } from './tools/manifest-tool-runner';
+import type { Redactor } from './tools/redactor';
+import { SecretBroker } from './tools/secret-broker';
 import { formatProblem } from './workflows/load-workflows';
 import { manifestChangeEvent } from './workflows/manifest-change-event';
 import { startWorkflowRegistry, type WorkflowChange } from './workflows/workflow-registry';
@@ -74,15 +77,31 @@ function logWorkflowChange(log: Logger, change: WorkflowChange): void {
   );
 }
 
-/** Wires every part for the chosen roles; the composition root, the only file that knows them all. */
+/**
+ * Wires every part for the chosen roles; the composition root, the only file that knows them all.
+ * `redactor` is the one `log` was created with: it learns every secret value here, first.
+ */
 export async function startService(
   config: Config,
   roles: ServiceRoles,
   log: Logger,
   clock: Clock = () => new Date(),
+  redactor: Redactor,
 ): Promise<RunningService> {
+  const secrets = new SecretBroker({
+    variables: config.secretValues,
+    file: config.COUNTERSIGN_SECRETS_FILE,
+    redactor,
+    log,
+  });
+  // Before anything is logged, posted or stored: every value is scrubbed from the start.
+  await secrets.preload();
+  const slackFetch = redactingFetch(redactor);
   const metrics = createMetrics();
-  const database = await openDatabase(config.MONGODB_URI, { auditHmacKey: config.AUDIT_HMAC_KEY });
+  const database = await openDatabase(config.MONGODB_URI, {
+    auditHmacKey: config.AUDIT_HMAC_KEY,
+    redactor,
+  });
   // Work done beside a request (after a Slack ack, an audit write); the drain waits for it
   // before closing the stores.
   const sideWork = new Set<Promise<unknown>>();
@@ -135,6 +154,7 @@ export async function startService(
   if (roles.worker) {
     const client = new webApi.WebClient(config.SLACK_BOT_TOKEN, {
       ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
+      fetch: slackFetch,
       // A few quick retries here; longer outages are retried by the job's own backoff.
       retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5_000 },
     });
@@ -145,6 +165,7 @@ export async function startService(
       runs: database.runs,
       audit: database.audit,
       notifier: new SlackRunNotifier(client, log),
+      // TODO(lead): pass broker (`secrets`); tool results go through `secrets.redactor.scrub`.
       tools: new ManifestToolRunner(),
       // Without a key, agent workflows fail with a message saying so; runbooks still run.
       ...(config.ANTHROPIC_API_KEY
@@ -160,6 +181,7 @@ export async function startService(
       concurrency: config.WORKER_CONCURRENCY,
       lockMs: config.WORKER_LOCK_MS,
       queue,
+      redactor,
       onFinished: (workflow, status) => metrics.runsFinished.inc({ workflow, status }),
     });
     worker.on('error', (error) => log.error({ err: error }, 'worker error'));
@@ -184,6 +206,7 @@ export async function startService(
   if (registry) {
     const usergroupClient = new webApi.WebClient(config.SLACK_BOT_TOKEN, {
       ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
+      fetch: slackFetch,
       logger: boltLogger(log),
       // Asked while a slash command waits for its answer: no retries, no waiting out a rate
       // limit; a lookup that hangs is dropped (and not cached) after a few seconds.
@@ -196,7 +219,7 @@ export async function startService(
       config.USERGROUP_CACHE_TTL_MS,
       clock,
     );
-    const slack = createSlackApp(config, log, routes, {
+    const slack = createSlackApp(config, log, routes, redactor, {
       catalog: registry.catalog,
       runs: database.runs,
       queue,

@@ -1,10 +1,26 @@
 import { type Logger as BoltLogger, LogLevel } from '@slack/bolt';
 import pino, { type Logger } from 'pino';
+import type { Redactor } from '../tools/redactor';
 
 export type { Logger };
 
-/** Structured JSON logs on stdout. Credentials that might ride along in objects are censored. */
-export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+/** Writes each serialized line with every secret value scrubbed: msg, err.message, err.stack alike. */
+function scrubbing(
+  destination: pino.DestinationStream,
+  redactor: Redactor,
+): pino.DestinationStream {
+  return { write: (line: string) => destination.write(redactor.scrub(line)) };
+}
+
+/**
+ * Structured JSON logs on stdout. Credentials that might ride along in objects are censored;
+ * with a redactor, every secret value it knows is scrubbed from each line as it is written.
+ */
+export function createLogger(
+  level: string,
+  destination?: pino.DestinationStream,
+  redactor?: Redactor,
+): Logger {
   return pino(
     {
       level,
@@ -20,7 +36,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
         censor: '[redacted]',
       },
     },
-    destination,
+    redactor ? scrubbing(destination ?? pino.destination(), redactor) : destination,
   );
 }
 

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { type ExecuteRunDeps, executeRun } from '../runs/execute-run';
 import { LostClaimError, type RunQueue } from '../runs/ports';
 import { ACTIVE_RUN_STATUSES, RunStatus } from '../runs/run';
+import type { Redactor } from '../tools/redactor';
 import { RUNS_QUEUE, type RunJob, runJobSchema } from './run-jobs';
 
 export interface RunWorkerOptions {
@@ -18,6 +19,20 @@ export interface RunWorkerOptions {
   /** Re-queues a run after its job failed for good, so its failure is recorded and announced. */
   queue: RunQueue;
   onFinished?: (workflow: string, status: string) => void;
+  /** Scrubs secret values from a failed attempt's error, which BullMQ keeps in Redis. */
+  redactor?: Redactor;
+}
+
+/**
+ * The error with secret values scrubbed from its message and stack, which BullMQ stores as the
+ * job's failedReason and stacktrace. Changed in place: its class and other fields stay.
+ */
+function scrubbedError(error: unknown, redactor: Redactor | undefined): unknown {
+  if (redactor === undefined) return error;
+  if (!(error instanceof Error)) return new Error(redactor.scrub(String(error)));
+  error.message = redactor.scrub(error.message);
+  if (error.stack !== undefined) error.stack = redactor.scrub(error.stack);
+  return error;
 }
 
 /** Records a run whose job failed its last attempt as failed, and queues its announcement. */
@@ -49,8 +64,9 @@ export function startRunWorker(deps: ExecuteRunDeps, options: RunWorkerOptions):
           log.warn({ err: error }, 'a newer attempt carries this run; stopping this one');
           return;
         }
-        log.warn({ err: error }, 'run attempt failed; the queue retries it');
-        throw error;
+        const scrubbed = scrubbedError(error, options.redactor);
+        log.warn({ err: scrubbed }, 'run attempt failed; the queue retries it');
+        throw scrubbed;
       }
     },
     {

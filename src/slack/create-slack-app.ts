@@ -9,8 +9,10 @@ import {
   serveRoutes,
 } from '../observability/health-routes';
 import { boltLogger, type Logger } from '../observability/logger';
+import type { Redactor } from '../tools/redactor';
 import { registerListeners } from './listeners';
 import type { CommandDeps } from './listeners/commands/deps';
+import { redactingFetch } from './redacting-fetch';
 
 export interface SlackApp {
   app: App;
@@ -27,11 +29,16 @@ export function createSlackApp(
   config: Config,
   log: Logger,
   routes: Route[],
+  redactor: Redactor,
   deps: CommandDeps,
 ): SlackApp {
   const logger = boltLogger(log);
   const socketMode = config.SLACK_APP_TOKEN !== undefined;
-  const clientOptions = config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : undefined;
+  // The fetch serves App's WebClient and respond(); acks go back in the HTTP response instead.
+  const clientOptions = {
+    fetch: redactingFetch(redactor),
+    ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
+  };
   let httpReceiver: HTTPReceiver | undefined;
   let receiver: Receiver;
   if (config.SLACK_APP_TOKEN !== undefined) {
@@ -39,7 +46,7 @@ export function createSlackApp(
       appToken: config.SLACK_APP_TOKEN,
       // apps.connections.open goes through the receiver's own WebClient, not App's clientOptions.
       // No customRoutes: the receiver would listen on PORT without HOST and never report the port.
-      installerOptions: clientOptions ? { clientOptions } : {},
+      installerOptions: { clientOptions },
       logger,
     });
   } else {
@@ -57,7 +64,7 @@ export function createSlackApp(
     receiver,
     token: config.SLACK_BOT_TOKEN,
     logger,
-    ...(clientOptions ? { clientOptions } : {}),
+    clientOptions,
   });
   registerListeners(app, deps);
   app.error(async (error) => {

@@ -1,9 +1,11 @@
 import mongoose, { type Connection } from 'mongoose';
 import { auditKey } from '../audit/audit-chain';
+import type { Redactor } from '../tools/redactor';
 import { auditEventModel } from './audit-event-model';
 import { auditHeadModel } from './audit-head-model';
 import { MongoAuditLog } from './mongo-audit-log';
 import { MongoRunRepository } from './mongo-run-repository';
+import { redactWrites } from './redact-plugin';
 import { runModel } from './run-model';
 
 export interface Database {
@@ -18,6 +20,8 @@ export interface Database {
 export interface DatabaseOptions {
   /** `AUDIT_HMAC_KEY`: signs the audit chain. */
   auditHmacKey: string;
+  /** Scrubs every secret value from what is written: run documents and audit events alike. */
+  redactor?: Redactor;
 }
 
 /** Connects, builds the indexes the queries rely on (unique requestKey first), and returns repositories. */
@@ -25,6 +29,7 @@ export async function openDatabase(uri: string, options: DatabaseOptions): Promi
   const connection = await mongoose
     .createConnection(uri, { serverSelectionTimeoutMS: 5_000, autoIndex: false })
     .asPromise();
+  redactWrites(connection, options.redactor);
   const runs = runModel(connection);
   await runs.createIndexes();
   const auditEvents = auditEventModel(connection);
@@ -34,6 +39,7 @@ export async function openDatabase(uri: string, options: DatabaseOptions): Promi
     runs: new MongoRunRepository(runs),
     audit: new MongoAuditLog(auditEvents, auditHeadModel(connection), {
       key: auditKey(options.auditHmacKey),
+      ...(options.redactor ? { redactor: options.redactor } : {}),
     }),
     async ping() {
       const db = connection.db;

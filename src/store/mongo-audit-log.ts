@@ -8,6 +8,7 @@ import {
 } from '../audit/audit-chain';
 import type { AuditEvent } from '../audit/audit-event';
 import type { AuditLog } from '../audit/ports';
+import type { Redactor } from '../tools/redactor';
 import { AuditAppendError } from './audit-append-error';
 import {
   AUDIT_EVENT_SCHEMA_VERSION,
@@ -62,6 +63,11 @@ export interface MongoAuditLogOptions {
   sleep?: (ms: number) => Promise<void>;
   /** @defaultValue Math.random */
   random?: () => number;
+  /**
+   * Scrubs secret values from each event before it is hashed: the stored event is the signed one.
+   * @defaultValue nothing is scrubbed
+   */
+  redactor?: Redactor;
 }
 
 interface Waiting {
@@ -114,7 +120,8 @@ export class MongoAuditLog implements AuditLog {
   record(event: AuditEvent): Promise<void> {
     return new Promise((resolve, reject) => {
       assertChainable(event); // here, so a bad event fails alone, not with those it would join
-      this.waiting.push({ event, resolve, reject });
+      const scrubbed = this.options.redactor?.scrubDeep(event) ?? event;
+      this.waiting.push({ event: scrubbed, resolve, reject });
       if (!this.draining) void this.drain();
     });
   }

@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/observability/logger';
 import type { Clock } from '../../src/runs/ports';
 import { type RunningService, type ServiceRoles, startService } from '../../src/service';
+import { Redactor } from '../../src/tools/redactor';
 import { type FakeSlackApi, startFakeSlackApi } from './fake-slack-api';
 import {
   type SignedRequestOptions,
@@ -71,11 +72,13 @@ export async function startHarness(name: string, options: HarnessOptions = {}): 
       done();
     },
   });
+  const redactor = new Redactor();
   const service = await startService(
     config,
     options.roles ?? { http: true, worker: true },
-    createLogger('debug', sink),
+    createLogger('debug', sink, redactor),
     options.clock,
+    redactor,
   );
   const baseUrl = `http://127.0.0.1:${service.port}`;
   const db = await mongoose.createConnection(mongoUri).asPromise();
