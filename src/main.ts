@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
+import pino from 'pino';
 import { auditKey } from './audit/audit-chain';
 import {
   AuditUsageError,
@@ -16,6 +17,7 @@ import { type ServiceRoles, startService } from './service';
 import { MongoAuditReader } from './store/mongo-audit-reader';
 import { ManifestToolRunner } from './tools/manifest-tool-runner';
 import { Redactor } from './tools/redactor';
+import { SecretBroker } from './tools/secret-broker';
 import { manifestJsonSchema } from './workflows/manifest-json-schema';
 import { validateManifests } from './workflows/validate-manifests';
 
@@ -103,10 +105,20 @@ program
       dir: options.dir,
       workflow,
       words: inputs,
-      tools: new ManifestToolRunner(),
+      tools: dryRunTools(),
       write: (text) => process.stdout.write(text),
     });
   });
+/** A dry run resolves no secrets: a call that needs one is simulated, never run. */
+function dryRunTools(): ManifestToolRunner {
+  const redactor = new Redactor();
+  return new ManifestToolRunner({
+    secrets: new SecretBroker({ variables: new Map(), redactor }),
+    redactor,
+    log: createLogger(process.env.LOG_LEVEL || 'warn', pino.destination(2)),
+  });
+}
+
 program
   .command('schema')
   .description('print the JSON Schema of the manifest format (for editors; see docs/manifest.md)')

@@ -165,8 +165,7 @@ export async function startService(
       runs: database.runs,
       audit: database.audit,
       notifier: new SlackRunNotifier(client, log),
-      // TODO(lead): pass broker (`secrets`); tool results go through `secrets.redactor.scrub`.
-      tools: new ManifestToolRunner(),
+      tools: new ManifestToolRunner({ secrets, redactor, log }),
       // Without a key, agent workflows fail with a message saying so; runbooks still run.
       ...(config.ANTHROPIC_API_KEY
         ? { model: new AnthropicModel(createAnthropicClient(config)) }

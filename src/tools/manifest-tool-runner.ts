@@ -14,9 +14,11 @@ import { findTool } from '../workflows/manifest-tools';
 import { findPlaceholders, renderTemplate, TemplateError } from '../workflows/template';
 import { callHttpTool } from './http-tool';
 import { type McpServerSession, openMcpServer } from './mcp-server';
+import { MissingSecretError } from './missing-secret-error';
 import type { Redactor } from './redactor';
 import { runCommand } from './run-command';
-import { MissingSecretError, type SecretBroker } from './secret-broker';
+import type { SecretBroker } from './secret-broker';
+import { SecretsFileError } from './secrets-file-error';
 
 /** How long one call of an MCP tool may take (the manifest has no per-tool setting for it). */
 const MCP_CALL_TIMEOUT_MS = 120_000;
@@ -117,7 +119,10 @@ class ManifestToolSession implements ToolSession {
     const seen = new Set<string>();
     this.tools = this.tools.filter((tool) => {
       if (seen.has(tool.modelName)) {
-        deps.log.warn({ tool: tool.modelName }, 'two tools share a model name; the later is left out');
+        deps.log.warn(
+          { tool: tool.modelName },
+          'two tools share a model name; the later is left out',
+        );
         return false;
       }
       seen.add(tool.modelName);
@@ -171,7 +176,11 @@ class ManifestToolSession implements ToolSession {
       return await this.callCommand(tool, { ...scopes, args: allArgs }, signal);
     } catch (error) {
       // A secret that is not configured, or an optional argument the call left out.
-      if (error instanceof MissingSecretError || error instanceof TemplateError) {
+      if (
+        error instanceof MissingSecretError ||
+        error instanceof SecretsFileError ||
+        error instanceof TemplateError
+      ) {
         return { ok: false, output: `tool "${target.tool}" could not be called: ${error.message}` };
       }
       throw error;

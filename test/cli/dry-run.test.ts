@@ -1,8 +1,13 @@
 import { access, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import pino from 'pino';
 import { dryRunInTerminal } from '../../src/cli/dry-run';
 import { ManifestToolRunner } from '../../src/tools/manifest-tool-runner';
+import { Redactor } from '../../src/tools/redactor';
+import { SecretBroker } from '../../src/tools/secret-broker';
+
+const redactor = new Redactor();
 
 const fixtures = path.join(__dirname, '../fixtures/dry-run');
 const exists = (file: string) =>
@@ -17,7 +22,11 @@ async function dryRun(workflow: string, words: string[], dir = fixtures) {
     dir,
     workflow,
     words,
-    tools: new ManifestToolRunner(),
+    tools: new ManifestToolRunner({
+      secrets: new SecretBroker({ variables: new Map(), redactor }),
+      redactor,
+      log: pino({ level: 'silent' }),
+    }),
     write: (text) => {
       output += text;
     },

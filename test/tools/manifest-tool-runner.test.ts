@@ -1,10 +1,14 @@
 import { mkdtemp, realpath } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import pino from 'pino';
+import type { ToolRunContext } from '../../src/runs/ports';
 import { ManifestToolRunner } from '../../src/tools/manifest-tool-runner';
+import { Redactor } from '../../src/tools/redactor';
+import { SecretBroker } from '../../src/tools/secret-broker';
 import { parseManifest } from '../../src/workflows/load-workflows';
 
-function runContext(source: string) {
+function runContext(source: string): ToolRunContext {
   const parsed = parseManifest('m.yaml', source);
   if (!('workflow' in parsed)) throw new Error(JSON.stringify(parsed.problems));
   return {
@@ -14,8 +18,10 @@ function runContext(source: string) {
   };
 }
 
-const manifestIn = (dir: string) => `name: demo
-secrets: [TOKEN]
+const TOKEN = 's3cr3t/t0ken+value=';
+
+const runbook = (dir: string) => `name: demo
+secrets: [TOKEN, ABSENT]
 steps: [{ tool: where }]
 tools:
   - name: where
@@ -26,36 +32,93 @@ tools:
     risk: low
     input_schema: { type: object, properties: { name: { type: string } } }
     command: { argv: [echo, "hi {{args.name}}"] }
-  - name: secret
+  - name: leak
     risk: low
-    command: { argv: [echo, ok], env: { TOKEN: "{{secrets.TOKEN}}" } }
+    command: { argv: [sh, -c, 'echo "$TOKEN"; printf %s "$TOKEN" | base64'], env: { TOKEN: "{{secrets.TOKEN}}" } }
+  - name: absent
+    risk: low
+    command: { argv: [echo, ok], env: { X: "{{secrets.ABSENT}}" } }
 `;
 
-describe('running a manifest command tool', () => {
-  const tools = new ManifestToolRunner();
+const EVERYTHING = path.join(
+  __dirname,
+  '../../node_modules/@modelcontextprotocol/server-everything/dist/index.js',
+);
 
-  const manifest = manifestIn(os.tmpdir());
+const agent = `name: agentic
+secrets: [TOKEN]
+agent: { instructions: Help. }
+tools:
+  - mcp: everything
+    server:
+      command: ${process.execPath}
+      args: ["${EVERYTHING}", stdio]
+      env: { CANARY: "{{secrets.TOKEN}}" }
+    risk: { default: high, low: [echo, get-env], deny: [get-sum] }
+approval:
+  approvers: { users: [U0LEAD] }
+`;
 
-  it('runs in the working directory the manifest names', async () => {
+describe('the tools of a run, as its manifest defines them', () => {
+  const redactor = new Redactor();
+  const runner = new ManifestToolRunner({
+    secrets: new SecretBroker({ variables: new Map([['TOKEN', TOKEN]]), redactor }),
+    redactor,
+    log: pino({ level: 'silent' }),
+  });
+
+  it('runs a command in the working directory the manifest names', async () => {
     const dir = await realpath(await mkdtemp(path.join(os.tmpdir(), 'countersign-cwd-')));
-    expect(await tools.run(runContext(manifestIn(dir)), 'where', {})).toEqual({
-      ok: true,
-      output: dir,
-    });
+    const session = await runner.open(runContext(runbook(dir)));
+    expect(await session.call({ tool: 'where' }, {})).toEqual({ ok: true, output: dir });
+    await session.close();
   });
 
-  it('fails clearly, without throwing, when an optional argument it uses was left out', async () => {
-    expect(await tools.run(runContext(manifest), 'greet', {})).toEqual({
-      ok: false,
-      output: 'tool "greet" could not be called: {{args.name}}: no args named "name"',
-    });
+  it('fills an optional argument the call left out as empty text', async () => {
+    const session = await runner.open(runContext(runbook(os.tmpdir())));
+    expect(await session.call({ tool: 'greet' }, {})).toEqual({ ok: true, output: 'hi' });
   });
 
-  it('fails clearly, without running, when the tool needs secrets this version cannot resolve', async () => {
-    expect(await tools.run(runContext(manifest), 'secret', {})).toEqual({
-      ok: false,
-      output:
-        'tool "secret" needs secrets, which this version cannot resolve yet (the secret broker comes with agent runs)',
-    });
+  it('injects a secret into the command, and scrubs it (and its base64) from what comes back', async () => {
+    const session = await runner.open(runContext(runbook(os.tmpdir())));
+    const outcome = await session.call({ tool: 'leak' }, {});
+    expect(outcome.ok).toBe(true);
+    expect(outcome.output).toBe('[secret:TOKEN]\n[secret:TOKEN]');
+  });
+
+  it('fails the call clearly, without running it, when a secret is not configured', async () => {
+    const session = await runner.open(runContext(runbook(os.tmpdir())));
+    const outcome = await session.call({ tool: 'absent' }, {});
+    expect(outcome.ok).toBe(false);
+    expect(outcome.output).toMatch(/^tool "absent" could not be called: .*ABSENT/);
+  });
+
+  it('starts an agent workflow’s MCP server, offers its tools but not the denied ones, and scrubs what they return', async () => {
+    const session = await runner.open(runContext(agent));
+    try {
+      const names = session.tools.map((tool) => tool.modelName);
+      expect(names).toContain('everything__echo');
+      expect(names).not.toContain('everything__get-sum');
+      const echo = session.tools.find((tool) => tool.modelName === 'everything__echo');
+      expect(echo).toMatchObject({ tool: 'everything', mcpTool: 'echo' });
+      expect(echo?.inputSchema).toMatchObject({ type: 'object' });
+
+      const env = await session.call({ tool: 'everything', mcpTool: 'get-env' }, {});
+      expect(env.ok).toBe(true);
+      expect(env.output).toContain('[secret:TOKEN]');
+      expect(env.output).not.toContain(TOKEN);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('does not start the MCP servers of a runbook', async () => {
+    const session = await runner.open(runContext(runbook(os.tmpdir())));
+    expect(session.tools.map((tool) => tool.modelName)).toEqual([
+      'where',
+      'greet',
+      'leak',
+      'absent',
+    ]);
   });
 });

@@ -1,8 +1,4 @@
-import {
-  renderJson,
-  renderTemplate,
-  TemplateError,
-} from '../../src/workflows/template';
+import { renderJson, renderTemplate, TemplateError } from '../../src/workflows/template';
 
 describe('filling {{scope.name}} placeholders', () => {
   const scopes = { inputs: { service: 'api', empty: undefined }, args: { reason: 'deploy' } };
