@@ -169,7 +169,7 @@ async function settleToolUse(
   }
   if (run.steps.length >= (run.manifest.agent?.max_tool_calls ?? 0)) return 'exhausted';
   const index = run.steps.reduce((next, step) => Math.max(next, step.index + 1), 0);
-  const tool = session.tools.find((descriptor) => descriptor.modelName === use.name);
+  const tool = session.find(use.name);
   const args =
     use.input !== null && typeof use.input === 'object' && !Array.isArray(use.input)
       ? (use.input as Record<string, unknown>)

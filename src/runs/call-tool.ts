@@ -1,5 +1,5 @@
 import { decideToolCall } from '../policy/tool-call-policy';
-import { compileJsonSchema, schemaMismatch } from '../workflows/json-schema-validator';
+import { compileToolInputSchema, schemaMismatch } from '../workflows/json-schema-validator';
 import { canonicalJson } from './canonical-json';
 import { dryRunHold } from './dry-run';
 import { RunInterruptedError, type ToolCallTarget, type ToolSession } from './ports';
@@ -46,10 +46,14 @@ export async function gateToolCall(
     return refused;
   };
 
-  const mismatch = request.inputSchema
-    ? schemaMismatch(compileJsonSchema(request.inputSchema), request.args)
-    : undefined;
-  if (mismatch !== undefined) return refuse(`invalid arguments: ${mismatch}`);
+  if (request.inputSchema !== undefined) {
+    const compiled = compileToolInputSchema(request.inputSchema);
+    if ('problem' in compiled) {
+      return refuse(`its input schema cannot be checked (${compiled.problem}), so it does not run`);
+    }
+    const mismatch = schemaMismatch(compiled.validate, request.args);
+    if (mismatch !== undefined) return refuse(`invalid arguments: ${mismatch}`);
+  }
   if (policy.decision === 'deny') return refuse(`denied by policy: ${policy.reason}`);
 
   const hold = run.dryRun ? dryRunHold(run.manifest, request.tool, request.mcpTool) : undefined;

@@ -108,7 +108,10 @@ export interface ToolCallTarget {
  * Outputs come back with every secret value scrubbed.
  */
 export interface ToolSession {
+  /** The tools offered to the model. */
   readonly tools: readonly ToolDescriptor[];
+  /** The tool the model calls by this name, offered or not (a denied MCP tool is not offered). */
+  find(modelName: string): ToolDescriptor | undefined;
   call(
     target: ToolCallTarget,
     args: Record<string, unknown>,

@@ -86,13 +86,15 @@ export class ManifestToolRunner implements ToolRunner {
 
 class ManifestToolSession implements ToolSession {
   readonly tools: ToolDescriptor[];
+  /** Every tool by its model name, the denied ones too, so a call of one is refused by its rule. */
+  private readonly byModelName = new Map<string, ToolDescriptor>();
 
   constructor(
     private readonly run: ToolRunContext,
     private readonly servers: ReadonlyMap<string, McpServerSession>,
     private readonly deps: ManifestToolRunnerDeps,
   ) {
-    this.tools = run.manifest.tools.flatMap((tool): ToolDescriptor[] => {
+    const all = run.manifest.tools.flatMap((tool): ToolDescriptor[] => {
       if (!('mcp' in tool)) {
         return [
           {
@@ -103,31 +105,32 @@ class ManifestToolSession implements ToolSession {
           },
         ];
       }
-      const server = servers.get(tool.mcp);
-      // A tool the rules deny is not offered to the model at all (the gate refuses it anyway).
-      return (server?.tools ?? [])
-        .filter((listed) => decideToolCall(run.manifest, tool.mcp, listed.name).decision !== 'deny')
-        .map((listed) => ({
-          modelName: listed.modelName,
-          tool: tool.mcp,
-          mcpTool: listed.name,
-          ...(listed.description ? { description: listed.description } : {}),
-          inputSchema: listed.inputSchema as Record<string, unknown>,
-        }));
+      return (servers.get(tool.mcp)?.tools ?? []).map((listed) => ({
+        modelName: listed.modelName,
+        tool: tool.mcp,
+        mcpTool: listed.name,
+        ...(listed.description ? { description: listed.description } : {}),
+        // The dialect a server names (often draft-07) is left out: the keywords read the same.
+        inputSchema: withoutDialect(listed.inputSchema as Record<string, unknown>),
+      }));
     });
     // Two servers (or a command tool named like `x__y`) may claim one model name: keep the first.
-    const seen = new Set<string>();
-    this.tools = this.tools.filter((tool) => {
-      if (seen.has(tool.modelName)) {
+    for (const tool of all) {
+      if (this.byModelName.has(tool.modelName)) {
         deps.log.warn(
           { tool: tool.modelName },
           'two tools share a model name; the later is left out',
         );
-        return false;
-      }
-      seen.add(tool.modelName);
-      return true;
-    });
+      } else this.byModelName.set(tool.modelName, tool);
+    }
+    // A tool the rules deny is not offered to the model at all (the gate refuses it anyway).
+    this.tools = [...this.byModelName.values()].filter(
+      (tool) => decideToolCall(run.manifest, tool.tool, tool.mcpTool).decision !== 'deny',
+    );
+  }
+
+  find(modelName: string): ToolDescriptor | undefined {
+    return this.byModelName.get(modelName);
   }
 
   async call(
@@ -221,6 +224,11 @@ class ManifestToolSession implements ToolSession {
     }
     return { ok: true, output: result.output.trimEnd() };
   }
+}
+
+function withoutDialect(schema: Record<string, unknown>): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = schema;
+  return rest;
 }
 
 function definitionOf(tool: ToolSpec): unknown {

@@ -18,6 +18,25 @@ export function compileJsonSchema(schema: Record<string, unknown>): ValidateFunc
   return ajv.compile(schema);
 }
 
+/**
+ * A validator for the arguments of a tool call. Lenient (unknown keywords are ignored): the schema
+ * was checked strictly when its manifest loaded, or comes from an MCP server as it listed it.
+ * @returns the validator, or why the schema cannot be compiled at all.
+ */
+export function compileToolInputSchema(
+  schema: Record<string, unknown>,
+): { validate: ValidateFunction } | { problem: string } {
+  // MCP servers often name draft-07 as their dialect; the keywords they use read the same here.
+  const { $schema: _dialect, ...rest } = schema;
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats(ajv);
+  try {
+    return { validate: ajv.compile(rest) };
+  } catch (error) {
+    return { problem: (error as Error).message };
+  }
+}
+
 /** Why `value` does not fit the schema, in one line, or undefined when it does. */
 export function schemaMismatch(validate: ValidateFunction, value: unknown): string | undefined {
   if (validate(value)) return undefined;

@@ -37,7 +37,22 @@ approval:
   approvers: { users: [U0LEAD] }
 `;
 
+const EVERYTHING = path.join(
+  __dirname,
+  '../../node_modules/@modelcontextprotocol/server-everything/dist/index.js',
+);
+
 const WORKFLOWS: Record<string, string> = {
+  'with-mcp.yaml': `name: with-mcp
+agent:
+  instructions: Use the server.
+tools:
+  - mcp: everything
+    server: { command: ${process.execPath}, args: ["${EVERYTHING}", stdio] }
+    risk: { default: high, low: [echo], deny: ["get-sum*"] }
+approval:
+  approvers: { users: [U0LEAD] }
+`,
   'triage.yaml': triage('  max_turns: 6'),
   'tight-turns.yaml': triage('  max_turns: 2').replace('name: triage', 'name: tight-turns'),
   'tight-calls.yaml': triage('  max_tool_calls: 2').replace('name: triage', 'name: tight-calls'),
@@ -290,5 +305,50 @@ describe('agent runs: a Claude tool-use loop through the fake Anthropic API', ()
         run.error.slice(run.error.indexOf(' (request')),
     );
     expect(anthropic.requests).toHaveLength(1);
+  });
+
+  it('offers a real MCP server’s tools by their rules: low runs, deny is hidden and refused, the rest waits', async () => {
+    anthropic.script([
+      (request) => {
+        const offered = (request.body.tools ?? []).map((tool) => ('name' in tool ? tool.name : ''));
+        expect(offered).toContain('everything__echo');
+        expect(offered).toContain('everything__get-tiny-image');
+        expect(offered).not.toContain('everything__get-sum');
+        return {
+          toolUse: [
+            { name: 'everything__echo', input: { message: 'ping' } },
+            { name: 'everything__get-sum', input: { a: 1, b: 2 }, unoffered: true },
+          ],
+        };
+      },
+      { toolUse: { name: 'everything__get-tiny-image', input: {} } },
+    ]);
+    const { runId } = await start('run with-mcp');
+    const run = await eventually(
+      'the run to wait for approval',
+      async () => {
+        const found = await runs.findOne({ _id: runId as never });
+        return found?.status === 'awaiting_approval' ? found : undefined;
+      },
+      20_000,
+    );
+    expect(run.steps.s0).toMatchObject({
+      tool: 'everything',
+      mcpTool: 'echo',
+      status: 'succeeded',
+      risk: 'low',
+    });
+    expect(run.steps.s0.output).toContain('ping');
+    expect(run.steps.s1).toMatchObject({
+      tool: 'everything',
+      mcpTool: 'get-sum',
+      status: 'refused',
+      error: 'denied by policy: the rules of with-mcp deny everything/get-sum',
+    });
+    expect(run.steps.s2).toMatchObject({
+      mcpTool: 'get-tiny-image',
+      status: 'awaiting_approval',
+      risk: 'high',
+    });
   });
 });
