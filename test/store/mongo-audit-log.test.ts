@@ -7,6 +7,7 @@ import { auditHeadModel } from '../../src/store/audit-head-model';
 import { type Database, openDatabase } from '../../src/store/database';
 import { MongoAuditLog } from '../../src/store/mongo-audit-log';
 import { MongoAuditReader } from '../../src/store/mongo-audit-reader';
+import { eventually } from '../support/eventually';
 import { TEST_AUDIT_HMAC_KEY, testMongoUri, uniqueName } from '../support/test-env';
 
 const key = auditKey(TEST_AUDIT_HMAC_KEY);
@@ -176,6 +177,13 @@ describe('the audit log in MongoDB', () => {
 
   it('refuses to append past an event that is not where its _id says, rather than add to the damage', async () => {
     for (let n = 1; n <= 3; n++) await database.audit.record(event(n));
+    // The head hint moves on just after an append resolves; alter it only once it has.
+    await eventually('the head hint at seq 3', async () => {
+      const head = await database.connection
+        .collection<{ _id: string }>('audit_head')
+        .findOne({ _id: 'head' });
+      return head?.seq === 3 ? true : undefined;
+    });
     await rows().updateOne({ seq: 2 }, { $set: { seq: 9 } });
     await database.connection
       .collection<{ _id: string }>('audit_head')
