@@ -180,7 +180,7 @@ describe('the audit log in MongoDB', () => {
     // The head hint moves on just after an append resolves; alter it only once it has.
     await eventually('the head hint at seq 3', async () => {
       const head = await database.connection
-        .collection<{ _id: string }>('audit_head')
+        .collection<{ _id: string; seq: number }>('audit_head')
         .findOne({ _id: 'head' });
       return head?.seq === 3 ? true : undefined;
     });
