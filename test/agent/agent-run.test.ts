@@ -149,6 +149,9 @@ describe('agent runs: a Claude tool-use loop through the fake Anthropic API', ()
       true,
     );
     expect(thread.some((text) => text.includes('Both disks are at 42%'))).toBe(true);
+    expect(thread.at(-1)).toContain(
+      `3 model requests · ${run.usage.inputTokens.toLocaleString('en-US')} input and`,
+    );
 
     const types = (await audit.find({ runId }).sort({ seq: 1 }).toArray()).map((e) => e.type);
     expect(types).toEqual([

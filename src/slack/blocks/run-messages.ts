@@ -1,6 +1,12 @@
 import type { types } from '@slack/bolt';
 import { describeApproval } from '../../policy/tool-call-policy';
-import { type RunRecord, RunStatus, type StepRecord, StepStatus } from '../../runs/run';
+import {
+  type AgentUsage,
+  type RunRecord,
+  RunStatus,
+  type StepRecord,
+  StepStatus,
+} from '../../runs/run';
 import { codeBlock, escapeMrkdwn, fitText, inlineCode } from './mrkdwn';
 
 export interface SlackMessage {
@@ -104,6 +110,22 @@ export function runFinishedMessage(run: RunRecord): SlackMessage {
           type: 'mrkdwn',
           text: detail?.trim() ? `${title}\n${codeBlock(detail, 2900)}` : title,
         },
+      },
+      ...(run.usage ? [usageContext(run.usage)] : []),
+    ],
+  };
+}
+
+/** What an agent run spent, under its outcome. */
+function usageContext(usage: AgentUsage): types.KnownBlock {
+  const count = (n: number) => n.toLocaleString('en-US');
+  const turns = usage.turns === 1 ? '1 model request' : `${count(usage.turns)} model requests`;
+  return {
+    type: 'context',
+    elements: [
+      {
+        type: 'mrkdwn',
+        text: `${turns} · ${count(usage.inputTokens)} input and ${count(usage.outputTokens)} output tokens`,
       },
     ],
   };
