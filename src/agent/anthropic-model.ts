@@ -42,7 +42,13 @@ export class AnthropicModel implements AgentModel {
       throw error;
     }
     return {
-      message: { role: 'assistant', content: message.content as AgentMessage['content'] },
+      message: {
+        role: 'assistant',
+        // The API refuses an empty text block when the transcript is sent back.
+        content: message.content.filter(
+          (block) => block.type !== 'text' || block.text !== '',
+        ) as AgentMessage['content'],
+      },
       stopReason: message.stop_reason,
       usage: {
         inputTokens:
