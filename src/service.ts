@@ -96,6 +96,17 @@ export async function startService(
   });
   // Before anything is logged, posted or stored: every value is scrubbed from the start.
   await secrets.preload();
+  // The service's own credentials are scrubbed too: none of them has a reason to appear anywhere.
+  for (const name of [
+    'SLACK_BOT_TOKEN',
+    'SLACK_SIGNING_SECRET',
+    'SLACK_APP_TOKEN',
+    'ANTHROPIC_API_KEY',
+    'AUDIT_HMAC_KEY',
+  ] as const) {
+    const value = config[name];
+    if (value) redactor.add(name, value);
+  }
   const slackFetch = redactingFetch(redactor);
   const metrics = createMetrics();
   const database = await openDatabase(config.MONGODB_URI, {
@@ -168,7 +179,7 @@ export async function startService(
       tools: new ManifestToolRunner({ secrets, redactor, log }),
       // Without a key, agent workflows fail with a message saying so; runbooks still run.
       ...(config.ANTHROPIC_API_KEY
-        ? { model: new AnthropicModel(createAnthropicClient(config)) }
+        ? { model: new AnthropicModel(createAnthropicClient(config), redactor) }
         : {}),
       defaultModel: config.ANTHROPIC_MODEL,
       clock,

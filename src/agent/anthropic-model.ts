@@ -1,15 +1,21 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { type AgentModel, ModelError, type ModelReply, type ModelRequest } from '../runs/ports';
 import type { AgentMessage } from '../runs/run';
+import type { Redactor } from '../tools/redactor';
 
 /**
  * The agent's model through the Messages API. The SDK retries 429 and 5xx answers itself (with
  * their `retry-after`); what still fails after that becomes a ModelError the run reports.
  */
 export class AnthropicModel implements AgentModel {
-  constructor(private readonly client: Anthropic) {}
+  constructor(
+    private readonly client: Anthropic,
+    /** Scrubs the whole request: tool outputs were scrubbed already, an MCP server's own tool descriptions were not. */
+    private readonly redactor: Redactor,
+  ) {}
 
-  async respond(request: ModelRequest, signal?: AbortSignal): Promise<ModelReply> {
+  async respond(unscrubbed: ModelRequest, signal?: AbortSignal): Promise<ModelReply> {
+    const request = this.redactor.scrubDeep(unscrubbed);
     let message: Anthropic.Message;
     try {
       message = await this.client.messages.create(

@@ -59,6 +59,25 @@ export async function carryAgent(carrier: RunAttempt, session: ToolSession): Pro
     const transcript = carrier.run.transcript ?? [];
     const last = transcript.at(-1) as AgentMessage;
     if (last.role === 'assistant') {
+      // Decided from what is stored, so a resumed attempt decides the same.
+      const stop = carrier.run.lastStopReason;
+      if (stop === 'refusal') {
+        return carrier.finish(RunStatus.Failed, {
+          error: `the model declined to go on${textOf(last) ? `: ${textOf(last)}` : ''}`,
+        });
+      }
+      if (stop === 'max_tokens') {
+        // A tool_use cut off mid-way may hold half its arguments: nothing of this answer runs.
+        const usage = carrier.run.usage ?? { turns: 0, inputTokens: 0, outputTokens: 0 };
+        const left = agent.max_tokens - usage.inputTokens - usage.outputTokens;
+        return left < MAX_TOKENS_PER_TURN
+          ? carrier.finish(RunStatus.BudgetExhausted, {
+              error: `stopped: the run's token budget (max_tokens ${agent.max_tokens}) cut the model's answer short`,
+            })
+          : carrier.finish(RunStatus.Failed, {
+              error: `the model's answer was cut off at ${MAX_TOKENS_PER_TURN} output tokens`,
+            });
+      }
       const uses = last.content.filter(isToolUse);
       if (uses.length === 0) {
         return carrier.finish(RunStatus.Succeeded, { result: textOf(last) || '(no answer)' });
@@ -126,12 +145,8 @@ export async function carryAgent(carrier: RunAttempt, session: ToolSession): Pro
     await carrier.saveAgentProgress({
       messages: [reply.message],
       usage: { turns: 1, ...reply.usage },
+      stopReason: reply.stopReason ?? 'unknown',
     });
-    if (reply.stopReason === 'refusal') {
-      return carrier.finish(RunStatus.Failed, {
-        error: `the model declined to go on${textOf(reply.message) ? `: ${textOf(reply.message)}` : ''}`,
-      });
-    }
   }
 }
 
@@ -170,21 +185,25 @@ async function settleToolUse(
   if (run.steps.length >= (run.manifest.agent?.max_tool_calls ?? 0)) return 'exhausted';
   const index = run.steps.reduce((next, step) => Math.max(next, step.index + 1), 0);
   const tool = session.find(use.name);
-  const args =
-    use.input !== null && typeof use.input === 'object' && !Array.isArray(use.input)
-      ? (use.input as Record<string, unknown>)
-      : {};
-  if (tool === undefined) {
-    // Not a tool of this workflow: the policy denies it by name.
-    return gateToolCall(carrier, session, { index, tool: use.name, args, toolUseId: use.id });
-  }
+  const isObject = use.input !== null && typeof use.input === 'object' && !Array.isArray(use.input);
+  const args = isObject ? (use.input as Record<string, unknown>) : {};
+  const target =
+    tool === undefined
+      ? // Not a tool of this workflow: the policy denies it by name.
+        { tool: use.name }
+      : {
+          tool: tool.tool,
+          ...(tool.mcpTool !== undefined ? { mcpTool: tool.mcpTool } : {}),
+          inputSchema: tool.inputSchema,
+        };
   return gateToolCall(carrier, session, {
     index,
-    tool: tool.tool,
-    ...(tool.mcpTool !== undefined ? { mcpTool: tool.mcpTool } : {}),
+    ...target,
     args,
     toolUseId: use.id,
-    inputSchema: tool.inputSchema,
+    ...(isObject
+      ? {}
+      : { argsProblem: `the arguments must be an object, not ${JSON.stringify(use.input)}` }),
   });
 }
 

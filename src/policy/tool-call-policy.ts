@@ -36,6 +36,12 @@ export function decideToolCall(
   if (tool === undefined) {
     return { decision: 'deny', reason: `"${toolName}" is not a tool of ${manifest.name}` };
   }
+  if ('mcp' in tool && mcpTool === undefined) {
+    return {
+      decision: 'deny',
+      reason: `"${toolName}" is an MCP server of ${manifest.name}; call one of its tools (${toolName}__<tool>)`,
+    };
+  }
   const risk = 'mcp' in tool ? mcpToolRisk(tool.risk, mcpTool ?? '') : tool.risk;
   if (risk === 'deny') {
     return {

@@ -1,8 +1,9 @@
 import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type ExecuteRunDeps, executeRun } from '../runs/execute-run';
+import { giveUpRun } from '../runs/give-up-run';
 import { LostClaimError, type RunQueue } from '../runs/ports';
-import { ACTIVE_RUN_STATUSES, RunStatus } from '../runs/run';
+import { FINAL_RUN_STATUSES } from '../runs/run';
 import type { Redactor } from '../tools/redactor';
 import { RUNS_QUEUE, type RunJob, runJobSchema } from './run-jobs';
 
@@ -37,13 +38,7 @@ function scrubbedError(error: unknown, redactor: Redactor | undefined): unknown 
 
 /** Records a run whose job failed its last attempt as failed, and queues its announcement. */
 async function giveUp(deps: ExecuteRunDeps, queue: RunQueue, runId: string, reason: string) {
-  const run = await deps.runs.transition(
-    runId,
-    ACTIVE_RUN_STATUSES,
-    RunStatus.Failed,
-    deps.clock(),
-    { error: `gave up: ${reason}` },
-  );
+  const run = await giveUpRun(deps, runId, `gave up: ${reason}`);
   if (run) await queue.requeueRun(runId);
 }
 
@@ -58,7 +53,9 @@ export function startRunWorker(deps: ExecuteRunDeps, options: RunWorkerOptions):
           owner: token ?? `${job.id}:${job.attemptsMade}`,
           ...(signal ? { signal } : {}),
         });
-        if (run) options.onFinished?.(run.workflow, run.status);
+        if (run && FINAL_RUN_STATUSES.includes(run.status)) {
+          options.onFinished?.(run.workflow, run.status);
+        }
       } catch (error) {
         if (error instanceof LostClaimError) {
           log.warn({ err: error }, 'a newer attempt carries this run; stopping this one');

@@ -15,6 +15,8 @@ export interface ToolCallRequest extends ToolCallTarget {
   toolUseId?: string;
   /** JSON Schema the arguments must fit; none: any object. */
   inputSchema?: Record<string, unknown>;
+  /** Why the arguments as given cannot be used at all (the model sent no object). */
+  argsProblem?: string;
 }
 
 /**
@@ -46,6 +48,7 @@ export async function gateToolCall(
     return refused;
   };
 
+  if (request.argsProblem !== undefined) return refuse(`invalid arguments: ${request.argsProblem}`);
   if (request.inputSchema !== undefined) {
     const compiled = compileToolInputSchema(request.inputSchema);
     if ('problem' in compiled) {
@@ -70,9 +73,9 @@ export async function gateToolCall(
   if (policy.decision === 'approve') {
     const waiting: StepRecord = { ...step, status: StepStatus.AwaitingApproval };
     // Audited before it is stored, like every fact: a failed write leaves nothing half-done.
+    // The thread hears of it as the run moves to awaiting approval (RunAttempt.awaitApproval).
     await attempt.deps.audit.record(toolCallAwaitingApprovalEvent(run, waiting));
     await attempt.saveStep(waiting);
-    await attempt.deps.notifier.postStepOutcome(attempt.run, attempt.thread, waiting);
     return waiting;
   }
   return executeToolCall(attempt, session, step);

@@ -3,7 +3,12 @@ import { findTool } from '../workflows/manifest-tools';
 import { renderJson } from '../workflows/template';
 import { executeToolCall, gateToolCall, mayRepeatInterrupted } from './call-tool';
 import { agentToolPolicy, dryRunResult } from './dry-run';
-import { ChannelUnavailableError, type ToolSession } from './ports';
+import {
+  ChannelUnavailableError,
+  RunInterruptedError,
+  type ToolSession,
+  ToolSetupError,
+} from './ports';
 import { FINAL_RUN_STATUSES, type RunRecord, RunStatus, StepStatus, templateInputs } from './run';
 import { type Attempt, announce, type ExecuteRunDeps, RunAttempt } from './run-attempt';
 import { runRequestedEvent, runStartedEvent, toolCallOutcomeEvent } from './run-audit';
@@ -67,8 +72,10 @@ export async function executeRun(
   try {
     session = await deps.tools.open(carrier.run, attempt.signal);
   } catch (error) {
+    if (attempt.signal?.aborted) throw new RunInterruptedError('stopped while its tools started');
+    if (!(error instanceof ToolSetupError) || error.retryable) throw error;
     return carrier.finish(RunStatus.Failed, {
-      error: `its tools could not be prepared: ${(error as Error).message}`,
+      error: `its tools could not be prepared: ${error.message}`,
     });
   }
   try {

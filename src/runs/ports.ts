@@ -34,13 +34,10 @@ export interface RunRepository {
   saveStep(id: string, step: StepRecord, owner: string): Promise<void>;
   /**
    * Saves an agent's progress in one atomic update: appends messages to its transcript, adds to
-   * its usage, and saves steps. @throws LostClaimError if `owner` no longer carries the run.
+   * its usage, and records why the model's answer ended.
+   * @throws LostClaimError if `owner` no longer carries the run.
    */
-  saveAgentProgress(
-    id: string,
-    owner: string,
-    progress: { messages?: AgentMessage[]; usage?: AgentUsage; steps?: StepRecord[] },
-  ): Promise<void>;
+  saveAgentProgress(id: string, owner: string, progress: AgentProgress): Promise<void>;
   markAnnounced(id: string, at: Date): Promise<void>;
   /**
    * Removes the step outputs and the result of up to `limit` final runs last updated before
@@ -53,6 +50,13 @@ export interface RunRepository {
   findUnannounced(before: Date, limit: number): Promise<RunRecord[]>;
   /** The newest runs first, of one requester (a Slack user id) or, without one, of everyone. */
   recent(query: { requesterId?: string; limit: number }): Promise<RunSummary[]>;
+}
+
+/** What one step of an agent's loop adds to its run. */
+export interface AgentProgress {
+  messages?: AgentMessage[];
+  usage?: AgentUsage;
+  stopReason?: string;
 }
 
 /** Where the run's job stands in the queue. */
@@ -120,8 +124,21 @@ export interface ToolSession {
   close(): Promise<void>;
 }
 
+/** A run's tools could not be prepared (an MCP server did not start, a secret is missing). */
+export class ToolSetupError extends Error {
+  override readonly name = 'ToolSetupError';
+
+  constructor(
+    message: string,
+    /** Worth another attempt (a start timeout); otherwise the run fails with the message. */
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
 export interface ToolRunner {
-  /** @throws Error with a message fit for the requester when a tool cannot be prepared (an MCP server does not start, a secret is missing). */
+  /** @throws ToolSetupError, its message fit for the requester and free of secrets. */
   open(run: ToolRunContext, signal?: AbortSignal): Promise<ToolSession>;
 }
 

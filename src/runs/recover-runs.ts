@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
+import { giveUpRun } from './give-up-run';
 import type { Clock, RunQueue, RunRepository } from './ports';
-import { ACTIVE_RUN_STATUSES, RunStatus } from './run';
+import { ACTIVE_RUN_STATUSES } from './run';
 
 export interface RecoverRunsDeps {
   runs: RunRepository;
@@ -24,9 +25,7 @@ export async function recoverRuns(deps: RecoverRunsDeps, quietForMs: number): Pr
     const state = await deps.queue.runJobState(run.id);
     if (state === 'pending') continue;
     if (state === 'failed') {
-      await deps.runs.transition(run.id, ACTIVE_RUN_STATUSES, RunStatus.Failed, deps.clock(), {
-        error: 'its job failed after repeated worker crashes or errors',
-      });
+      await giveUpRun(deps, run.id, 'its job failed after repeated worker crashes or errors');
     }
     deps.log.warn(
       { runId: run.id, status: run.status, jobState: state },

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/ports';
 import {
   type AgentModel,
+  type AgentProgress,
   type Clock,
   LostClaimError,
   type RunNotifier,
@@ -10,11 +11,10 @@ import {
 } from './ports';
 import {
   ACTIVE_RUN_STATUSES,
-  type AgentMessage,
-  type AgentUsage,
   type RunRecord,
   RunStatus,
   type StepRecord,
+  StepStatus,
   type ThreadRef,
 } from './run';
 import { runFinishedEvent, toolCallOutcomeEvent } from './run-audit';
@@ -63,10 +63,7 @@ export class RunAttempt {
   }
 
   /** Appends to an agent's transcript and usage, in one write. */
-  async saveAgentProgress(progress: {
-    messages?: AgentMessage[];
-    usage?: AgentUsage;
-  }): Promise<void> {
+  async saveAgentProgress(progress: AgentProgress): Promise<void> {
     await this.deps.runs.saveAgentProgress(this.run.id, this.attempt.owner, progress);
     const usage = this.run.usage ?? { turns: 0, inputTokens: 0, outputTokens: 0 };
     this.run = {
@@ -79,6 +76,7 @@ export class RunAttempt {
             outputTokens: usage.outputTokens + progress.usage.outputTokens,
           }
         : usage,
+      ...(progress.stopReason !== undefined ? { lastStopReason: progress.stopReason } : {}),
     };
   }
 
@@ -101,9 +99,16 @@ export class RunAttempt {
     return moved;
   }
 
-  /** Leaves the run waiting for a decision; no worker, timer or promise is held meanwhile. */
+  /**
+   * Leaves the run waiting for a decision; no worker, timer or promise is held meanwhile. The
+   * thread is told first: an attempt that fails before the run moves tells it again.
+   */
   async awaitApproval(): Promise<RunRecord> {
     if (this.run.status === RunStatus.AwaitingApproval) return this.run;
+    for (const step of this.run.steps) {
+      if (step.status !== StepStatus.AwaitingApproval) continue;
+      await this.deps.notifier.postStepOutcome(this.run, this.thread, step);
+    }
     return this.transition([RunStatus.Running], RunStatus.AwaitingApproval);
   }
 

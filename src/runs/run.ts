@@ -110,6 +110,8 @@ export interface RunRecord {
   transcript?: AgentMessage[];
   /** What an agent run has spent. */
   usage?: AgentUsage;
+  /** Why the model's last answer ended (`end_turn`, `tool_use`, `max_tokens`, `refusal`…). */
+  lastStopReason?: string;
   result?: string;
   error?: string;
   createdAt: Date;

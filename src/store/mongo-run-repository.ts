@@ -1,8 +1,6 @@
 import type { Model } from 'mongoose';
-import { LostClaimError, type RunRepository } from '../runs/ports';
+import { type AgentProgress, LostClaimError, type RunRepository } from '../runs/ports';
 import {
-  type AgentMessage,
-  type AgentUsage,
   FINAL_RUN_STATUSES,
   type NewRun,
   type RunRecord,
@@ -46,6 +44,7 @@ function toRecord(doc: RunDocument): RunRecord {
           },
         }
       : {}),
+    ...(doc.lastStopReason ? { lastStopReason: doc.lastStopReason } : {}),
     ...(doc.announcedAt ? { announcedAt: doc.announcedAt } : {}),
     ...(doc.detailsPrunedAt ? { detailsPrunedAt: doc.detailsPrunedAt } : {}),
     ...(doc.result !== undefined && doc.result !== null ? { result: doc.result } : {}),
@@ -135,11 +134,7 @@ export class MongoRunRepository implements RunRepository {
       throw new LostClaimError(`run ${id} is carried by another attempt`);
   }
 
-  async saveAgentProgress(
-    id: string,
-    owner: string,
-    progress: { messages?: AgentMessage[]; usage?: AgentUsage; steps?: StepRecord[] },
-  ): Promise<void> {
+  async saveAgentProgress(id: string, owner: string, progress: AgentProgress): Promise<void> {
     const update: Record<string, Record<string, unknown>> = {};
     if (progress.messages?.length) {
       update.$push = {
@@ -153,11 +148,7 @@ export class MongoRunRepository implements RunRepository {
         'usage.outputTokens': progress.usage.outputTokens,
       };
     }
-    if (progress.steps?.length) {
-      update.$set = Object.fromEntries(
-        progress.steps.map((step) => [`steps.s${step.index}`, step]),
-      );
-    }
+    if (progress.stopReason !== undefined) update.$set = { lastStopReason: progress.stopReason };
     if (Object.keys(update).length === 0) return;
     const result = await this.model.updateOne({ _id: id, owner }, update);
     if (result.matchedCount === 0)

@@ -38,6 +38,7 @@ const runSchema = new Schema(
       _id: false,
       default: undefined,
     },
+    lastStopReason: String,
     announcedAt: Date,
     detailsPrunedAt: Date,
     result: String,

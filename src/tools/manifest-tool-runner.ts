@@ -1,19 +1,22 @@
 import type { Logger } from 'pino';
 import { decideToolCall } from '../policy/tool-call-policy';
-import type {
-  ToolCallTarget,
-  ToolDescriptor,
-  ToolOutcome,
-  ToolRunContext,
-  ToolRunner,
-  ToolSession,
+import {
+  type ToolCallTarget,
+  type ToolDescriptor,
+  type ToolOutcome,
+  type ToolRunContext,
+  type ToolRunner,
+  type ToolSession,
+  ToolSetupError,
 } from '../runs/ports';
 import { templateInputs } from '../runs/run';
 import type { McpToolSpec, ToolSpec } from '../workflows/manifest-schema';
 import { findTool } from '../workflows/manifest-tools';
 import { findPlaceholders, renderTemplate, TemplateError } from '../workflows/template';
+import { capOutput } from './cap-output';
 import { callHttpTool } from './http-tool';
 import { type McpServerSession, openMcpServer } from './mcp-server';
+import { McpServerError } from './mcp-server-error';
 import { MissingSecretError } from './missing-secret-error';
 import type { Redactor } from './redactor';
 import { runCommand } from './run-command';
@@ -22,6 +25,13 @@ import { SecretsFileError } from './secrets-file-error';
 
 /** How long one call of an MCP tool may take (the manifest has no per-tool setting for it). */
 const MCP_CALL_TIMEOUT_MS = 120_000;
+
+/**
+ * What a call's output may be once scrubbed: the model, the thread and the record see at most this.
+ * Tools read up to RAW_OUTPUT_BYTES, so a secret that straddles this cut was scrubbed whole first.
+ */
+const OUTPUT_BYTES = 65_536;
+const RAW_OUTPUT_BYTES = 1_048_576;
 
 const EMPTY_OBJECT_SCHEMA = { type: 'object', properties: {} };
 
@@ -56,19 +66,26 @@ export class ManifestToolRunner implements ToolRunner {
       if (run.manifest.agent !== undefined) {
         for (const tool of run.manifest.tools) {
           if (!('mcp' in tool)) continue;
-          servers.set(tool.mcp, await this.startServer(tool, signal));
+          servers.set(tool.mcp, await this.startServer(run, tool, signal));
         }
       }
     } catch (error) {
       await Promise.allSettled([...servers.values()].map((server) => server.close()));
-      throw new Error(this.deps.redactor.scrub((error as Error).message));
+      const retryable =
+        error instanceof McpServerError &&
+        (error.code === 'MCP_START_TIMEOUT' || error.code === 'MCP_ABORTED');
+      throw new ToolSetupError(this.deps.redactor.scrub((error as Error).message), retryable);
     }
     return new ManifestToolSession(run, servers, this.deps);
   }
 
-  private async startServer(tool: McpToolSpec, signal?: AbortSignal): Promise<McpServerSession> {
+  private async startServer(
+    run: ToolRunContext,
+    tool: McpToolSpec,
+    signal?: AbortSignal,
+  ): Promise<McpServerSession> {
     const secrets = await this.deps.secrets.resolve(secretNames(tool.server));
-    const render = (text: string) => renderTemplate(text, { secrets });
+    const render = (text: string) => renderTemplate(text, { inputs: templateInputs(run), secrets });
     return openMcpServer(
       tool.mcp,
       {
@@ -138,8 +155,22 @@ class ManifestToolSession implements ToolSession {
     args: Record<string, unknown>,
     signal?: AbortSignal,
   ): Promise<ToolOutcome> {
-    const outcome = await this.callUnscrubbed(target, args, signal);
-    return { ...outcome, output: this.deps.redactor.scrub(outcome.output) };
+    let outcome: ToolOutcome;
+    try {
+      outcome = await this.callUnscrubbed(target, args, signal);
+    } catch (error) {
+      // Whatever went wrong, the call ends here as failed: its message may quote a rendered value.
+      this.deps.log.warn({ err: error, tool: target.tool }, 'tool call threw');
+      outcome = {
+        ok: false,
+        output: `tool "${target.tool}" could not be called: ${(error as Error).message}`,
+      };
+    }
+    // Scrubbed whole, then cut: a cut first could leave part of a secret no scrubber recognises.
+    return {
+      ...outcome,
+      output: capOutput(this.deps.redactor.scrub(outcome.output), OUTPUT_BYTES),
+    };
   }
 
   async close(): Promise<void> {
@@ -163,13 +194,17 @@ class ManifestToolSession implements ToolSession {
         }
         return await server.call(target.mcpTool, args, {
           timeoutMs: MCP_CALL_TIMEOUT_MS,
+          maxOutputBytes: RAW_OUTPUT_BYTES,
           ...(signal ? { signal } : {}),
         });
       }
       const secrets = await this.deps.secrets.resolve(secretNames(definitionOf(tool)));
       const scopes = { inputs: templateInputs(this.run), args, secrets };
       if ('http' in tool) {
-        return await callHttpTool(tool.http, scopes, signal ? { signal } : {});
+        return await callHttpTool(tool.http, scopes, {
+          maxResponseBytes: RAW_OUTPUT_BYTES,
+          ...(signal ? { signal } : {}),
+        });
       }
       // As in http tools, an optional argument the call left out is filled in as empty text.
       const declared = Object.keys(
@@ -204,6 +239,7 @@ class ManifestToolSession implements ToolSession {
       // Written out in the manifest (validation refuses placeholders there).
       ...(tool.command.cwd ? { cwd: tool.command.cwd } : {}),
       timeoutMs: tool.command.timeout,
+      outputLimit: RAW_OUTPUT_BYTES,
       ...(signal ? { signal } : {}),
     });
     if (result.aborted) return { ok: false, aborted: true, output: result.output };

@@ -8,7 +8,8 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import type { ToolOutcome } from '../runs/ports';
-import { capOutput, describeCallResult } from './mcp-call-result';
+import { capOutput } from './cap-output';
+import { describeCallResult } from './mcp-call-result';
 import { McpServerError } from './mcp-server-error';
 import { McpStdioTransport } from './mcp-stdio-transport';
 import { assignModelNames, type SkippedMcpTool } from './mcp-tool-names';

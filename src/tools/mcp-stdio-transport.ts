@@ -42,6 +42,8 @@ export class McpStdioTransport implements Transport {
   private child: ChildProcess | undefined;
   private readonly readBuffer = new ReadBuffer();
   private stderr = Buffer.alloc(0);
+  /** Whether earlier stderr was dropped, so the kept bytes may start inside a line. */
+  private stderrCut = false;
   private exitStatus: McpServerExit | undefined;
   private brokenReason: string | undefined;
   private pipeTimer: NodeJS.Timeout | undefined;
@@ -79,7 +81,12 @@ export class McpStdioTransport implements Transport {
 
   /** The last bytes the server wrote to stderr, as text. */
   stderrTail(): string {
-    return this.stderr.toString('utf8').trim();
+    const text = this.stderr.toString('utf8');
+    // A line cut at its start could begin in the middle of a secret, which no scrubber would
+    // recognise: drop it whole.
+    const newline = text.indexOf('\n');
+    if (!this.stderrCut) return text.trim();
+    return newline === -1 ? '' : text.slice(newline + 1).trim();
   }
 
   start(): Promise<void> {
@@ -107,6 +114,7 @@ export class McpStdioTransport implements Transport {
       child.stdout?.on('data', (chunk: Buffer) => this.receive(chunk));
       child.stderr?.on('data', (chunk: Buffer) => {
         const kept = Buffer.concat([this.stderr, chunk]);
+        if (kept.length > this.stderrTailBytes) this.stderrCut = true;
         this.stderr = kept.subarray(Math.max(0, kept.length - this.stderrTailBytes));
       });
       // EPIPE when writing to a server that died: 'exit' reports the death.

@@ -354,4 +354,38 @@ describe('agent runs: a Claude tool-use loop through the fake Anthropic API', ()
       risk: 'high',
     });
   });
+
+  it('runs nothing of an answer cut off at its output limit, and says why', async () => {
+    anthropic.script([
+      {
+        text: 'Let me restart',
+        toolUse: { name: 'disk_usage', input: { host: 'web-1' } },
+        stopReason: 'max_tokens',
+      },
+    ]);
+    const { runId } = await start('run triage service=api');
+    const run = await finalRun(runs, runId);
+    expect(run.status).toBe('failed');
+    expect(run.error).toBe("the model's answer was cut off at 8192 output tokens");
+    expect(run.steps).toEqual({});
+  });
+
+  it('fails the run with the model’s own words when it declines', async () => {
+    anthropic.script([{ text: 'I will not restart production.', stopReason: 'refusal' }]);
+    const { runId } = await start('run triage service=api');
+    const run = await finalRun(runs, runId);
+    expect(run.status).toBe('failed');
+    expect(run.error).toBe('the model declined to go on: I will not restart production.');
+  });
+
+  it('refuses arguments that are not an object instead of running the tool with none', async () => {
+    anthropic.script([{ toolUse: { name: 'nap', input: 'now' } }, { text: 'ok' }]);
+    const { runId } = await start('run triage service=api');
+    const run = await finalRun(runs, runId);
+    expect(run.steps.s0).toMatchObject({
+      tool: 'nap',
+      status: 'refused',
+      error: 'invalid arguments: the arguments must be an object, not "now"',
+    });
+  });
 });

@@ -33,6 +33,13 @@ describe('the policy for a tool call', () => {
     });
   });
 
+  it('denies a call of an MCP server itself, rather than of one of its tools', () => {
+    expect(decideToolCall(manifest, 'github')).toEqual({
+      decision: 'deny',
+      reason: '"github" is an MCP server of demo; call one of its tools (github__<tool>)',
+    });
+  });
+
   it('applies MCP globs: deny before high before low, the default for the rest', () => {
     expect(decideToolCall(manifest, 'github', 'list_issues')).toEqual({ decision: 'allow' });
     expect(decideToolCall(manifest, 'github', 'get_secret_value')).toMatchObject({

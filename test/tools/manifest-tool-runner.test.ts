@@ -35,6 +35,11 @@ tools:
   - name: leak
     risk: low
     command: { argv: [sh, -c, 'echo "$TOKEN"; printf %s "$TOKEN" | base64'], env: { TOKEN: "{{secrets.TOKEN}}" } }
+  - name: straddle
+    risk: low
+    command:
+      argv: [sh, -c, 'head -c 65530 /dev/zero | tr "\\0" a; printf %s "$TOKEN"; head -c 2000 /dev/zero | tr "\\0" b']
+      env: { TOKEN: "{{secrets.TOKEN}}" }
   - name: absent
     risk: low
     command: { argv: [echo, ok], env: { X: "{{secrets.ABSENT}}" } }
@@ -86,6 +91,22 @@ describe('the tools of a run, as its manifest defines them', () => {
     expect(outcome.output).toBe('[secret:TOKEN]\n[secret:TOKEN]');
   });
 
+  it('scrubs a secret whole before cutting long output, so no part of it survives the cut', async () => {
+    const session = await runner.open(runContext(runbook(os.tmpdir())));
+    const outcome = await session.call({ tool: 'straddle' }, {});
+    expect(outcome.output.startsWith('a'.repeat(65_530))).toBe(true);
+    expect(outcome.output).toContain('…(output cut:');
+    expect(outcome.output).not.toContain(TOKEN.slice(0, 5));
+  });
+
+  it('fails a call clearly, rather than throwing, when the program cannot take an argument', async () => {
+    const session = await runner.open(runContext(runbook(os.tmpdir())));
+    const outcome = await session.call({ tool: 'greet' }, { name: `nul\u0000${TOKEN}` });
+    expect(outcome.ok).toBe(false);
+    expect(outcome.output).toMatch(/^tool "greet" could not be called: /);
+    expect(outcome.output).not.toContain(TOKEN);
+  });
+
   it('fails the call clearly, without running it, when a secret is not configured', async () => {
     const session = await runner.open(runContext(runbook(os.tmpdir())));
     const outcome = await session.call({ tool: 'absent' }, {});
@@ -113,12 +134,19 @@ describe('the tools of a run, as its manifest defines them', () => {
   });
 
   it('does not start the MCP servers of a runbook', async () => {
-    const session = await runner.open(runContext(runbook(os.tmpdir())));
+    const withServer = `${runbook(os.tmpdir())}  - mcp: never
+    server: { command: /nonexistent/mcp-server }
+approval:
+  approvers: { users: [U0LEAD] }
+`;
+    const session = await runner.open(runContext(withServer));
     expect(session.tools.map((tool) => tool.modelName)).toEqual([
       'where',
       'greet',
       'leak',
+      'straddle',
       'absent',
     ]);
+    await session.close();
   });
 });
