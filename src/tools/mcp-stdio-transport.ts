@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { killProcessGroup } from './kill-process-group';
 
 export interface McpServerProcessSpec {
   command: string;
@@ -122,7 +123,7 @@ export class McpStdioTransport implements Transport {
       child.on('exit', (code, signal) => {
         this.exitStatus ??= { code, signal };
         // Whatever it started and left running in its group goes with it.
-        killGroup(child);
+        killProcessGroup(child);
         this.pipeTimer = setTimeout(() => {
           child.stdout?.destroy();
           child.stderr?.destroy();
@@ -149,14 +150,14 @@ export class McpStdioTransport implements Transport {
     if (child === undefined || this.finished) return this.settle();
     if (this.exitStatus === undefined) {
       child.stdin?.end();
-      if (!(await this.finishedWithin(this.closeGraceMs))) killGroup(child);
+      if (!(await this.finishedWithin(this.closeGraceMs))) killProcessGroup(child);
     }
     return this.settle();
   }
 
   /** Kills the server's group at once, for a server that is being given up on. */
   async kill(): Promise<void> {
-    if (this.child !== undefined && !this.finished) killGroup(this.child);
+    if (this.child !== undefined && !this.finished) killProcessGroup(this.child);
     return this.settle();
   }
 
@@ -183,7 +184,7 @@ export class McpStdioTransport implements Transport {
 
   private giveUp(reason: string): void {
     this.brokenReason ??= reason;
-    if (this.child !== undefined) killGroup(this.child);
+    if (this.child !== undefined) killProcessGroup(this.child);
   }
 
   /** Waits for 'close'; a server killed with SIGKILL closes at once, so this cannot hang. */
@@ -210,16 +211,5 @@ export class McpStdioTransport implements Transport {
     this.readBuffer.clear();
     this.markFinished();
     this.onclose?.();
-  }
-}
-
-/** SIGKILLs the server's process group (it was spawned detached, so it leads one). */
-function killGroup(child: ChildProcess): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, 'SIGKILL');
-  } catch (error) {
-    // ESRCH: the group is already gone. Anything else: at least kill the direct child.
-    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') child.kill('SIGKILL');
   }
 }

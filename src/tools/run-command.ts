@@ -1,4 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { killProcessGroup } from './kill-process-group';
 
 export interface CommandSpec {
   argv: string[];
@@ -81,11 +82,11 @@ export function runCommand(spec: CommandSpec): Promise<CommandResult> {
 
     const onAbort = (): void => {
       aborted = true;
-      killGroup(child);
+      killProcessGroup(child);
     };
     const timeoutTimer = setTimeout(() => {
       timedOut = true;
-      killGroup(child);
+      killProcessGroup(child);
     }, spec.timeoutMs);
     abortSignal?.addEventListener('abort', onAbort, { once: true });
 
@@ -145,15 +146,4 @@ export function runCommand(spec: CommandSpec): Promise<CommandResult> {
       finishRan();
     });
   });
-}
-
-/** SIGKILLs the child's process group (it was spawned detached, so it leads one). */
-function killGroup(child: ChildProcess): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, 'SIGKILL');
-  } catch (error) {
-    // ESRCH: the group is already gone. Anything else: at least kill the direct child.
-    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') child.kill('SIGKILL');
-  }
 }

@@ -125,6 +125,15 @@ describe('a worker process killed with SIGKILL in the middle of a tool call', ()
       30_000,
     );
 
+  /** Kills the worker once the call is recorded as executing and its program has started. */
+  const killMidCall = async (worker: WorkerProcess, runId: string, marker: string) => {
+    await untilExecuting(runId, 's0');
+    await eventually('the tool to start', async () =>
+      (await readFile(marker).catch(() => null)) ? true : undefined,
+    );
+    await worker.kill();
+  };
+
   it('an agent run resumes on another worker: the low-risk call runs again and the model gets its result', async () => {
     const marker = path.join(await mkdtemp(path.join(os.tmpdir(), 'cs-crash-')), 'started');
     anthropic.script([
@@ -136,11 +145,7 @@ describe('a worker process killed with SIGKILL in the middle of a tool call', ()
     ]);
     const worker = await workerProcess();
     const runId = await startRun('run probe');
-    await untilExecuting(runId, 's0');
-    await eventually('the marker', async () =>
-      (await readFile(marker).catch(() => null)) ? true : undefined,
-    );
-    await worker.kill();
+    await killMidCall(worker, runId, marker);
 
     await secondWorker();
     const run = await finalRun(runs, runId, { announced: true, timeoutMs: 30_000 });
@@ -177,11 +182,7 @@ describe('a worker process killed with SIGKILL in the middle of a tool call', ()
       20_000,
     );
     await approveWaitingCall(front.db, front.queuePrefix, runId, 0);
-    await untilExecuting(runId, 's0');
-    await eventually('the marker', async () =>
-      (await readFile(marker).catch(() => null)) ? true : undefined,
-    );
-    await worker.kill();
+    await killMidCall(worker, runId, marker);
 
     await secondWorker();
     const run = await finalRun(runs, runId, { announced: true, timeoutMs: 30_000 });
