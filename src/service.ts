@@ -9,6 +9,7 @@ import { closeServer, healthRoutes, listen, serveRoutes } from './observability/
 import { boltLogger, type Logger } from './observability/logger';
 import { createMetrics, type Metrics } from './observability/metrics';
 import { CachedUsergroupDirectory } from './policy/cached-usergroup-directory';
+import { BullmqApprovalTimers, startApprovalWorker } from './queue/approval-timers';
 import { BullmqRunQueue } from './queue/bullmq-run-queue';
 import { startRunWorker } from './queue/run-worker';
 import type { Clock } from './runs/ports';
@@ -16,6 +17,7 @@ import { pruneRunDetails } from './runs/prune-run-details';
 import { recoverRuns } from './runs/recover-runs';
 import { createSlackApp } from './slack/create-slack-app';
 import { redactingFetch } from './slack/redacting-fetch';
+import { SlackApprovalNotifier } from './slack/slack-approval-notifier';
 import { SlackRunNotifier } from './slack/slack-run-notifier';
 import { SlackUsergroupDirectory } from './slack/slack-usergroup-directory';
 import { openDatabase } from './store/database';
@@ -149,6 +151,42 @@ export async function startService(
   redis.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
   const queue = new BullmqRunQueue(redis, config.QUEUE_PREFIX);
   queue.queue.on('error', (error) => log.warn({ err: error }, 'queue error'));
+  const timers = new BullmqApprovalTimers(redis, config.QUEUE_PREFIX, clock);
+  timers.queue.on('error', (error) => log.warn({ err: error }, 'approval queue error'));
+  // Cards and approvers' messages; a few quick retries, as for run messages.
+  const approvalNotifier = new SlackApprovalNotifier(
+    new webApi.WebClient(config.SLACK_BOT_TOKEN, {
+      ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
+      fetch: slackFetch,
+      logger: boltLogger(log),
+      retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5_000 },
+    }),
+  );
+  const usergroupClient = new webApi.WebClient(config.SLACK_BOT_TOKEN, {
+    ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
+    fetch: slackFetch,
+    logger: boltLogger(log),
+    // Asked while a slash command or a click waits for its answer: no retries, no waiting out a
+    // rate limit; a lookup that hangs is dropped (and not cached) after a few seconds.
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: 5_000,
+  });
+  const directory = new CachedUsergroupDirectory(
+    new SlackUsergroupDirectory(usergroupClient, log),
+    config.USERGROUP_CACHE_TTL_MS,
+    clock,
+  );
+  const decisions = {
+    approvals: database.approvals,
+    runs: database.runs,
+    queue,
+    notifier: approvalNotifier,
+    audit: database.audit,
+    groups: directory,
+    clock,
+    log,
+  };
   const routes = healthRoutes(
     {
       redis: async () => {
@@ -160,6 +198,7 @@ export async function startService(
   );
 
   let worker: Worker | undefined;
+  let approvalWorker: Worker | undefined;
   let workerRedis: Redis | undefined;
   let recovery: NodeJS.Timeout | undefined;
   if (roles.worker) {
@@ -177,6 +216,9 @@ export async function startService(
       audit: database.audit,
       notifier: new SlackRunNotifier(client, log),
       tools: new ManifestToolRunner({ secrets, redactor, log }),
+      approvals: database.approvals,
+      approvalNotifier,
+      approvalTimers: timers,
       // Without a key, agent workflows fail with a message saying so; runbooks still run.
       ...(config.ANTHROPIC_API_KEY
         ? { model: new AnthropicModel(createAnthropicClient(config), redactor) }
@@ -195,6 +237,12 @@ export async function startService(
       onFinished: (workflow, status) => metrics.runsFinished.inc({ workflow, status }),
     });
     worker.on('error', (error) => log.error({ err: error }, 'worker error'));
+    approvalWorker = startApprovalWorker(decisions, {
+      connection: workerRedis,
+      prefix: config.QUEUE_PREFIX,
+      log,
+    });
+    approvalWorker.on('error', (error) => log.error({ err: error }, 'approval worker error'));
     const retentionDays = config.AUDIT_RETENTION_DAYS;
     const recover = async () => {
       await recoverRuns(
@@ -214,21 +262,6 @@ export async function startService(
   let stopHttp: () => Promise<void>;
   // The registry exists exactly when roles.http does: the Slack side.
   if (registry) {
-    const usergroupClient = new webApi.WebClient(config.SLACK_BOT_TOKEN, {
-      ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
-      fetch: slackFetch,
-      logger: boltLogger(log),
-      // Asked while a slash command waits for its answer: no retries, no waiting out a rate
-      // limit; a lookup that hangs is dropped (and not cached) after a few seconds.
-      retryConfig: { retries: 0 },
-      rejectRateLimitedCalls: true,
-      timeout: 5_000,
-    });
-    const directory = new CachedUsergroupDirectory(
-      new SlackUsergroupDirectory(usergroupClient, log),
-      config.USERGROUP_CACHE_TTL_MS,
-      clock,
-    );
     const slack = createSlackApp(config, log, routes, redactor, {
       catalog: registry.catalog,
       runs: database.runs,
@@ -239,6 +272,7 @@ export async function startService(
       clock,
       log,
       metrics,
+      decisions,
       track,
     });
     port = await slack.start();
@@ -274,7 +308,9 @@ export async function startService(
         await within(5_000, closing);
       }
     }
+    if (approvalWorker) await within(left() + 5_000, approvalWorker.close());
     await within(5_000, queue.close());
+    await within(5_000, timers.close());
     await Promise.all([closeRedis(redis), workerRedis && closeRedis(workerRedis)]);
     await within(5_000, database.close());
     log.info('stopped');

@@ -99,7 +99,33 @@ export interface RunViewRefusedEvent {
   workflow: string;
 }
 
+/**
+ * An approval of a tool call: asked for, voted on, decided, expired, cancelled, and every click
+ * refused (not an approver, own run, a card that no longer matches the call).
+ */
+export interface ApprovalEvent {
+  type:
+    | 'approval.requested'
+    | 'approval.voted'
+    | 'approval.approved'
+    | 'approval.denied'
+    | 'approval.expired'
+    | 'approval.cancelled'
+    | 'approval.refused'
+    | 'approval.reminded'
+    | 'approval.escalated';
+  at: Date;
+  /** Who clicked, or {@link SERVICE_ACTOR} for what the service did (request, expiry…). */
+  actor: string;
+  runId: string;
+  workflow: string;
+  /** approvalId, step, tool, binding; and per type: votes, required, note, why. */
+  details: Record<string, AuditDetail>;
+  key?: string;
+}
+
 export type AuditEvent =
+  | ApprovalEvent
   | RunRefusedEvent
   | ManifestEvent
   | RunEvent

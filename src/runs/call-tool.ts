@@ -1,3 +1,4 @@
+import { ApprovalStatus, approvalBinding } from '../approvals/approval';
 import { decideToolCall } from '../policy/tool-call-policy';
 import { compileToolInputSchema, schemaMismatch } from '../workflows/json-schema-validator';
 import { canonicalJson } from './canonical-json';
@@ -70,6 +71,9 @@ export async function gateToolCall(
     await attempt.endStep(simulated);
     return simulated;
   }
+  if (policy.decision === 'approve' && policy.approval === undefined) {
+    return refuse('it needs approval, but the manifest names no approvers');
+  }
   if (policy.decision === 'approve') {
     const waiting: StepRecord = { ...step, status: StepStatus.AwaitingApproval };
     // Audited before it is stored, like every fact: a failed write leaves nothing half-done.
@@ -91,6 +95,19 @@ export async function executeToolCall(
   session: ToolSession,
   step: StepRecord,
 ): Promise<StepRecord> {
+  if (step.status === StepStatus.Approved) {
+    const mismatch = await approvalMismatch(attempt, step);
+    if (mismatch !== undefined) {
+      const refused: StepRecord = {
+        ...step,
+        status: StepStatus.Refused,
+        error: mismatch,
+        finishedAt: attempt.deps.clock(),
+      };
+      await attempt.endStep(refused);
+      return refused;
+    }
+  }
   const started: StepRecord = {
     ...step,
     status: StepStatus.Executing,
@@ -116,6 +133,26 @@ export async function executeToolCall(
   };
   await attempt.endStep(done);
   return done;
+}
+
+/**
+ * Why an approved call may not run after all, or undefined: its approval must say approved, for
+ * exactly this call (tool, arguments) under this manifest version.
+ */
+async function approvalMismatch(
+  attempt: RunAttempt,
+  step: StepRecord,
+): Promise<string | undefined> {
+  const { run } = attempt;
+  const approval = await attempt.deps.approvals.get(`${run.id}:${step.index}`);
+  if (approval?.status !== ApprovalStatus.Approved) {
+    return 'not run: no approval of this call was found';
+  }
+  const binding = approvalBinding({ ...step, manifestHash: run.manifestHash });
+  if (binding !== approval.binding) {
+    return 'not run: the call differs from the one that was approved (tool, arguments or manifest version)';
+  }
+  return undefined;
 }
 
 /** A step a crash left in `executing`: a low-risk one may run again, anything else may not. */

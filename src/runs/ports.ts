@@ -38,6 +38,15 @@ export interface RunRepository {
    * @throws LostClaimError if `owner` no longer carries the run.
    */
   saveAgentProgress(id: string, owner: string, progress: AgentProgress): Promise<void>;
+  /**
+   * Records the decision on a call that waits for approval: sets `fields` on the step only if it
+   * is still `awaiting_approval`; false if it was not (decided already, or no such step).
+   */
+  settleWaitingStep(
+    id: string,
+    index: number,
+    fields: Pick<StepRecord, 'status'> & Partial<Pick<StepRecord, 'error' | 'finishedAt'>>,
+  ): Promise<boolean>;
   markAnnounced(id: string, at: Date): Promise<void>;
   /**
    * Removes the step outputs and the result of up to `limit` final runs last updated before

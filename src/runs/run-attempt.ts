@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import type { ApprovalNotifier, ApprovalRepository, ApprovalTimers } from '../approvals/ports';
+import { requestApproval } from '../approvals/request-approval';
 import type { AuditLog } from '../audit/ports';
 import {
   type AgentModel,
@@ -25,6 +27,10 @@ export interface ExecuteRunDeps {
   audit: AuditLog;
   notifier: RunNotifier;
   tools: ToolRunner;
+  /** Where calls that need approval are asked for, and their cards posted. */
+  approvals: ApprovalRepository;
+  approvalNotifier: ApprovalNotifier;
+  approvalTimers: ApprovalTimers;
   /** The model of agent runs; without one, agent workflows fail with a clear message. */
   model?: AgentModel;
   /** The Claude model of agent workflows that name none. */
@@ -100,14 +106,31 @@ export class RunAttempt {
   }
 
   /**
-   * Leaves the run waiting for a decision; no worker, timer or promise is held meanwhile. The
-   * thread is told first: an attempt that fails before the run moves tells it again.
+   * Leaves the run waiting for a decision; no worker, timer or promise is held meanwhile. Each
+   * waiting call's approval is asked for first (stored, card posted, expiry scheduled; all once),
+   * so an attempt that fails before the run moves asks again and finds it done.
    */
   async awaitApproval(): Promise<RunRecord> {
     if (this.run.status === RunStatus.AwaitingApproval) return this.run;
     for (const step of this.run.steps) {
       if (step.status !== StepStatus.AwaitingApproval) continue;
-      await this.deps.notifier.postStepOutcome(this.run, this.thread, step);
+      const approval = await requestApproval(
+        {
+          approvals: this.deps.approvals,
+          notifier: this.deps.approvalNotifier,
+          timers: this.deps.approvalTimers,
+          audit: this.deps.audit,
+          clock: this.deps.clock,
+          log: this.deps.log,
+        },
+        this.run,
+        step,
+        this.thread,
+      );
+      // A card in the thread says it all; one elsewhere gets a pointer in the thread.
+      if (approval.threadTs === undefined) {
+        await this.deps.notifier.postStepOutcome(this.run, this.thread, step);
+      }
     }
     return this.transition([RunStatus.Running], RunStatus.AwaitingApproval);
   }

@@ -12,6 +12,10 @@ export const RunStatus = {
   NeedsAttention: 'needs_attention',
   /** An agent run used up one of its budgets (turns, tool calls, tokens, time) before it ended. */
   BudgetExhausted: 'budget_exhausted',
+  /** A call's approval expired with no decision (`on_timeout: expire`); not a denial. */
+  Expired: 'expired',
+  /** Its requester or an admin cancelled it (`/countersign cancel`). */
+  Cancelled: 'cancelled',
 } as const;
 export type RunStatus = (typeof RunStatus)[keyof typeof RunStatus];
 
@@ -20,6 +24,8 @@ export const FINAL_RUN_STATUSES: readonly RunStatus[] = [
   RunStatus.Failed,
   RunStatus.NeedsAttention,
   RunStatus.BudgetExhausted,
+  RunStatus.Expired,
+  RunStatus.Cancelled,
 ];
 
 /** Statuses of a run that a job still has to move forward. */

@@ -1,8 +1,10 @@
 import mongoose, { type Connection } from 'mongoose';
 import { auditKey } from '../audit/audit-chain';
 import type { Redactor } from '../tools/redactor';
+import { approvalModel } from './approval-model';
 import { auditEventModel } from './audit-event-model';
 import { auditHeadModel } from './audit-head-model';
+import { MongoApprovalRepository } from './mongo-approval-repository';
 import { MongoAuditLog } from './mongo-audit-log';
 import { MongoRunRepository } from './mongo-run-repository';
 import { redactWrites } from './redact-plugin';
@@ -11,6 +13,7 @@ import { runModel } from './run-model';
 export interface Database {
   connection: Connection;
   runs: MongoRunRepository;
+  approvals: MongoApprovalRepository;
   audit: MongoAuditLog;
   /** Resolves when the server answers a ping; used by /readyz. */
   ping(): Promise<void>;
@@ -32,11 +35,14 @@ export async function openDatabase(uri: string, options: DatabaseOptions): Promi
   redactWrites(connection, options.redactor);
   const runs = runModel(connection);
   await runs.createIndexes();
+  const approvals = approvalModel(connection);
+  await approvals.createIndexes();
   const auditEvents = auditEventModel(connection);
   await auditEvents.createIndexes();
   return {
     connection,
     runs: new MongoRunRepository(runs),
+    approvals: new MongoApprovalRepository(approvals),
     audit: new MongoAuditLog(auditEvents, auditHeadModel(connection), {
       key: auditKey(options.auditHmacKey),
       ...(options.redactor ? { redactor: options.redactor } : {}),

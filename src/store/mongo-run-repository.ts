@@ -155,6 +155,23 @@ export class MongoRunRepository implements RunRepository {
       throw new LostClaimError(`run ${id} is carried by another attempt`);
   }
 
+  async settleWaitingStep(
+    id: string,
+    index: number,
+    fields: Pick<StepRecord, 'status'> & Partial<Pick<StepRecord, 'error' | 'finishedAt'>>,
+  ): Promise<boolean> {
+    const path = `steps.s${index}`;
+    const result = await this.model.updateOne(
+      { _id: id, [`${path}.status`]: 'awaiting_approval' },
+      {
+        $set: Object.fromEntries(
+          Object.entries(fields).map(([key, value]) => [`${path}.${key}`, value]),
+        ),
+      },
+    );
+    return result.modifiedCount === 1;
+  }
+
   async markAnnounced(id: string, at: Date): Promise<void> {
     await this.model.updateOne({ _id: id }, { $set: { announcedAt: at } });
   }

@@ -22,6 +22,8 @@ export const STATUS_LABEL: Record<RunStatus, string> = {
   [RunStatus.AwaitingApproval]: ':raised_hand: awaiting approval',
   [RunStatus.NeedsAttention]: ':warning: needs attention',
   [RunStatus.BudgetExhausted]: ':stopwatch: stopped: budget used up',
+  [RunStatus.Expired]: ':hourglass: expired: no decision in time',
+  [RunStatus.Cancelled]: ':no_entry_sign: cancelled',
 };
 
 function inputsLine(run: RunRecord): string {

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { DecideApprovalDeps } from '../../../approvals/decide-approval';
 import type { AuditLog } from '../../../audit/ports';
 import type { Metrics } from '../../../observability/metrics';
 import type { GroupLookup } from '../../../policy/may-start-workflow';
@@ -18,6 +19,8 @@ export interface CommandDeps {
   clock: Clock;
   log: Logger;
   metrics: Metrics;
+  /** Approvers' clicks: the decision, the run it resumes, the card it updates. */
+  decisions: DecideApprovalDeps;
   /** Registers work done after the ack, so a shutdown waits for it. */
   track: (work: Promise<unknown>) => void;
 }

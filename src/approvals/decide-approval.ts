@@ -1,0 +1,223 @@
+import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/ports';
+import type { UsergroupDirectory } from '../policy/ports';
+import type { Clock, RunQueue, RunRepository } from '../runs/ports';
+import { StepStatus } from '../runs/run';
+import { type ApprovalRecord, ApprovalStatus, deciders } from './approval';
+import { approvalEvent } from './approval-events';
+import type { ApprovalNotifier, ApprovalRepository } from './ports';
+
+export interface DecideApprovalDeps {
+  approvals: ApprovalRepository;
+  runs: RunRepository;
+  queue: RunQueue;
+  notifier: ApprovalNotifier;
+  audit: AuditLog;
+  groups: UsergroupDirectory;
+  clock: Clock;
+  log: Logger;
+}
+
+export interface DecisionRequest {
+  /** From the button's value or the modal's metadata. */
+  approvalId: string;
+  /** The binding the card showed: a card for another version of the call decides nothing. */
+  binding: string;
+  userId: string;
+  decision: 'approve' | 'deny';
+  /** Required to deny. */
+  reason?: string;
+}
+
+/** Why a click was refused without effect. */
+export type RefusalWhy =
+  /** Not among the approvers (nor in their user groups, nor added by escalation). */
+  | 'not_an_approver'
+  /** The requester, on their own run, without `allow_self_approval`. */
+  | 'own_run'
+  /** A user group could not be resolved just now; nothing is guessed. */
+  | 'unresolved';
+
+export type DecisionResult =
+  | { outcome: 'unknown' }
+  /** The card's binding differs from the call's: the call changed, or the value was forged. */
+  | { outcome: 'mismatch'; approval: ApprovalRecord }
+  | { outcome: 'not_allowed'; why: RefusalWhy; approval: ApprovalRecord }
+  /** Decided already (`approval.status` says how, by whom and when), or this user already approved. */
+  | { outcome: 'already'; approval: ApprovalRecord }
+  /** This click counted: an approval toward the quorum, the final approval, or the denial. */
+  | { outcome: 'recorded'; approval: ApprovalRecord };
+
+/** How often a vote is tried again when another click changed the approval in between. */
+const VOTE_ATTEMPTS = 50;
+
+/**
+ * One approver's click. Every change is a single conditional atomic update, so double clicks, two
+ * approvers at once and Slack's retries record exactly one decision and resume the run once; the
+ * others learn who decided. An unauthorized click or a card that no longer matches changes nothing
+ * and is audited.
+ */
+export async function decideApproval(
+  deps: DecideApprovalDeps,
+  request: DecisionRequest,
+): Promise<DecisionResult> {
+  const checked = await checkDecider(deps, request);
+  if ('outcome' in checked) return checked;
+  let approval = checked.approval;
+  const now = deps.clock();
+
+  if (request.decision === 'deny') {
+    const denied = await deps.approvals.close(
+      approval.id,
+      ApprovalStatus.Denied,
+      request.userId,
+      now,
+      request.reason ?? 'no reason given',
+      approval.binding,
+    );
+    if (denied === null) return alreadyDecided(deps, approval.id);
+    await settled(deps, denied);
+    return { outcome: 'recorded', approval: denied };
+  }
+
+  for (let attempt = 0; attempt < VOTE_ATTEMPTS; attempt++) {
+    if (approval.status !== ApprovalStatus.Pending) return { outcome: 'already', approval };
+    if (approval.approvals.some((vote) => vote.userId === request.userId)) {
+      return { outcome: 'already', approval };
+    }
+    const votes = approval.approvals.length;
+    const voted = await deps.approvals.addVote(
+      approval.id,
+      approval.binding,
+      request.userId,
+      now,
+      votes,
+      votes + 1 >= approval.required,
+    );
+    if (voted !== null) {
+      await deps.audit.record(
+        approvalEvent(voted, 'approval.voted', request.userId, now, {
+          votes: voted.approvals.length,
+          required: voted.required,
+        }),
+      );
+      if (voted.status === ApprovalStatus.Approved) await settled(deps, voted);
+      else await updateCard(deps, voted);
+      return { outcome: 'recorded', approval: voted };
+    }
+    const current = await deps.approvals.get(approval.id);
+    if (current === null) return { outcome: 'unknown' };
+    approval = current;
+  }
+  throw new Error(`approval ${approval.id}: gave up after ${VOTE_ATTEMPTS} racing votes`);
+}
+
+/**
+ * Whether `request.userId` may decide this approval now, without deciding: the approval, or the
+ * answer to give (a refused click is audited). The Deny button asks this before its modal opens.
+ */
+export async function checkDecider(
+  deps: DecideApprovalDeps,
+  request: Omit<DecisionRequest, 'reason'>,
+): Promise<DecisionResult | { approval: ApprovalRecord }> {
+  const approval = await deps.approvals.get(request.approvalId);
+  if (approval === null) return { outcome: 'unknown' };
+  const refuse = async (why: RefusalWhy | 'binding_mismatch') => {
+    await deps.audit.record(
+      approvalEvent(approval, 'approval.refused', request.userId, deps.clock(), {
+        why,
+        decision: request.decision,
+      }),
+    );
+  };
+  if (request.binding !== approval.binding) {
+    await refuse('binding_mismatch');
+    return { outcome: 'mismatch', approval };
+  }
+  if (approval.status !== ApprovalStatus.Pending) return { outcome: 'already', approval };
+  const why = await mayDecide(deps.groups, approval, request.userId);
+  if (why !== undefined) {
+    await refuse(why);
+    return { outcome: 'not_allowed', why, approval };
+  }
+  return { approval };
+}
+
+async function alreadyDecided(deps: DecideApprovalDeps, id: string): Promise<DecisionResult> {
+  const current = await deps.approvals.get(id);
+  return current === null ? { outcome: 'unknown' } : { outcome: 'already', approval: current };
+}
+
+/** Whether `userId` may decide, or why not. */
+async function mayDecide(
+  groups: UsergroupDirectory,
+  approval: ApprovalRecord,
+  userId: string,
+): Promise<RefusalWhy | undefined> {
+  if (userId === approval.requesterId && !approval.allowSelfApproval) return 'own_run';
+  const people = deciders(approval);
+  if (people.users.includes(userId)) return undefined;
+  let unresolved = false;
+  for (const group of people.usergroups) {
+    try {
+      if ((await groups.members(group)).has(userId)) return undefined;
+    } catch {
+      unresolved = true;
+    }
+  }
+  return unresolved ? 'unresolved' : 'not_an_approver';
+}
+
+/**
+ * A decided approval (approved, denied, expired with `on_timeout: deny`) reaches its call, and the
+ * run is queued to go on; then the card shows the outcome. Repeating it changes nothing more.
+ */
+export async function settled(
+  deps: Pick<DecideApprovalDeps, 'runs' | 'queue' | 'notifier' | 'audit' | 'clock' | 'log'>,
+  approval: ApprovalRecord,
+): Promise<void> {
+  const at = approval.decidedAt ?? deps.clock();
+  const type =
+    approval.status === ApprovalStatus.Approved
+      ? 'approval.approved'
+      : approval.status === ApprovalStatus.Denied
+        ? 'approval.denied'
+        : 'approval.expired';
+  await deps.audit.record(
+    approvalEvent(approval, type, approval.decidedBy ?? 'countersign', at, {
+      ...(approval.decisionNote ? { note: approval.decisionNote } : {}),
+      approvers: approval.approvals.map((vote) => vote.userId).join(','),
+    }),
+  );
+  const fields =
+    approval.status === ApprovalStatus.Approved
+      ? { status: StepStatus.Approved }
+      : {
+          status: StepStatus.Refused,
+          error: refusalText(approval),
+          finishedAt: at,
+        };
+  await deps.runs.settleWaitingStep(approval.runId, approval.step, fields);
+  await deps.queue.requeueRun(approval.runId);
+  await updateCard(deps, approval);
+}
+
+/** What the call's record and the model are told when it will not run. */
+export function refusalText(approval: ApprovalRecord): string {
+  if (approval.status === ApprovalStatus.Expired) {
+    return `not approved: the approval expired with no decision${approval.decisionNote ? ` (${approval.decisionNote})` : ''}`;
+  }
+  return `denied by ${approval.decidedBy ?? 'an approver'}: ${approval.decisionNote ?? 'no reason given'}`;
+}
+
+/** The card shows where the approval stands; a failure is logged, the decision stands. */
+export async function updateCard(
+  deps: Pick<DecideApprovalDeps, 'notifier' | 'log'>,
+  approval: ApprovalRecord,
+): Promise<void> {
+  try {
+    await deps.notifier.updateCard(approval);
+  } catch (error) {
+    deps.log.warn({ err: error, approvalId: approval.id }, 'could not update the approval card');
+  }
+}

@@ -1,0 +1,100 @@
+import type { Logger } from 'pino';
+import { SERVICE_ACTOR } from '../audit/audit-event';
+import type { AuditLog } from '../audit/ports';
+import type { Clock } from '../runs/ports';
+import type { AgentContentBlock, RunRecord, StepRecord, ThreadRef } from '../runs/run';
+import { type ApprovalRecord, ApprovalStatus, approvalBinding } from './approval';
+import { approvalEvent } from './approval-events';
+import type { ApprovalNotifier, ApprovalRepository, ApprovalTimers } from './ports';
+
+export interface ApprovalDeps {
+  approvals: ApprovalRepository;
+  notifier: ApprovalNotifier;
+  timers: ApprovalTimers;
+  audit: AuditLog;
+  clock: Clock;
+  log: Logger;
+}
+
+/**
+ * Asks for the approval of a call that waits for one: stored once (its id is the call's), audited,
+ * its card posted once, its expiry, reminder and escalation handed to the queue. Safe to repeat
+ * after a crash at any point.
+ * @throws Error when the manifest names no approvers (validation refuses such a manifest).
+ */
+export async function requestApproval(
+  deps: ApprovalDeps,
+  run: RunRecord,
+  step: StepRecord,
+  thread: ThreadRef,
+): Promise<ApprovalRecord> {
+  const spec = run.manifest.approval;
+  if (spec === undefined) throw new Error(`${run.workflow} names no approvers`);
+  const asked = step.startedAt.getTime();
+  const remindAt = spec.remind_after === undefined ? undefined : asked + spec.remind_after;
+  const expiresAt = asked + spec.timeout;
+  const reason = statedReason(run, step);
+  const approval = await deps.approvals.createOnce({
+    id: `${run.id}:${step.index}`,
+    runId: run.id,
+    step: step.index,
+    workflow: run.workflow,
+    kind: 'call',
+    tool: step.tool,
+    ...(step.mcpTool !== undefined ? { mcpTool: step.mcpTool } : {}),
+    args: step.args,
+    risk: step.risk ?? 'high',
+    binding: approvalBinding({ ...step, manifestHash: run.manifestHash }),
+    manifestHash: run.manifestHash,
+    requesterId: run.requester.userId,
+    ...(reason ? { reason } : {}),
+    approvers: {
+      users: spec.approvers.users ?? [],
+      usergroups: spec.approvers.usergroups ?? [],
+    },
+    required: spec.required,
+    allowSelfApproval: spec.allow_self_approval,
+    onTimeout: spec.on_timeout,
+    channel: spec.channel ?? thread.channel,
+    ...(spec.channel === undefined ? { threadTs: thread.ts } : {}),
+    status: ApprovalStatus.Pending,
+    approvals: [],
+    createdAt: step.startedAt,
+    expiresAt: new Date(expiresAt),
+    ...(remindAt === undefined ? {} : { remindAt: new Date(remindAt) }),
+    // Halfway between the reminder and the expiry, the escalation people join the approvers.
+    ...(remindAt !== undefined && spec.escalate_to
+      ? { escalateAt: new Date(remindAt + (expiresAt - remindAt) / 2) }
+      : {}),
+  });
+  await deps.audit.record(
+    approvalEvent(approval, 'approval.requested', SERVICE_ACTOR, approval.createdAt, {
+      required: approval.required,
+      expiresAt: approval.expiresAt.toISOString(),
+    }),
+  );
+  if (approval.card === undefined) {
+    const card = await deps.notifier.postCard(approval);
+    await deps.approvals.setCard(approval.id, card);
+    approval.card = card;
+  }
+  await deps.timers.schedule(approval);
+  return approval;
+}
+
+/** What the model said in the turn that asked for the call: its stated reason. */
+function statedReason(run: RunRecord, step: StepRecord): string | undefined {
+  if (step.toolUseId === undefined) return undefined;
+  const turn = (run.transcript ?? []).find(
+    (message) =>
+      message.role === 'assistant' &&
+      message.content.some((block) => block.type === 'tool_use' && block.id === step.toolUseId),
+  );
+  const text = (turn?.content ?? [])
+    .flatMap((block: AgentContentBlock) =>
+      block.type === 'text' && typeof block.text === 'string' ? [block.text] : [],
+    )
+    .join('\n')
+    .trim();
+  return text === '' ? undefined : text;
+}

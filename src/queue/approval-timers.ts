@@ -1,0 +1,76 @@
+import { type Job, Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { ApprovalRecord } from '../approvals/approval';
+import {
+  type ApprovalDeadline,
+  type ApprovalDeadlineDeps,
+  handleApprovalDeadline,
+} from '../approvals/approval-deadlines';
+import type { ApprovalTimers } from '../approvals/ports';
+import type { Clock } from '../runs/ports';
+import { APPROVALS_QUEUE, type ApprovalJob, approvalJobSchema } from './approval-jobs';
+
+/**
+ * An approval's expiry, reminder and escalation as delayed BullMQ jobs: nothing waits in a
+ * process. Job ids are derived from the approval, so scheduling twice schedules once.
+ */
+export class BullmqApprovalTimers implements ApprovalTimers {
+  readonly queue: Queue<ApprovalJob>;
+
+  constructor(
+    connection: Redis,
+    prefix: string,
+    private readonly clock: Clock,
+  ) {
+    this.queue = new Queue<ApprovalJob>(APPROVALS_QUEUE, { connection, prefix });
+  }
+
+  async schedule(approval: ApprovalRecord): Promise<void> {
+    const due: [ApprovalDeadline, Date | undefined][] = [
+      ['remind', approval.remindAt],
+      ['escalate', approval.escalateAt],
+      ['expire', approval.expiresAt],
+    ];
+    const now = this.clock().getTime();
+    for (const [deadline, at] of due) {
+      if (at === undefined) continue;
+      await this.queue.add(
+        deadline,
+        { approvalId: approval.id, deadline },
+        {
+          // BullMQ job ids may not hold ':'.
+          jobId: `${approval.id.replace(':', '_')}_${deadline}`,
+          delay: Math.max(0, at.getTime() - now),
+          attempts: 8,
+          backoff: { type: 'exponential', delay: 1_000 },
+          removeOnComplete: { age: 24 * 3600, count: 10_000 },
+          removeOnFail: { age: 7 * 24 * 3600 },
+        },
+      );
+    }
+  }
+
+  close(): Promise<void> {
+    return this.queue.close();
+  }
+}
+
+/** Carries out approval deadlines as they fall due. */
+export function startApprovalWorker(
+  deps: ApprovalDeadlineDeps,
+  options: { connection: Redis; prefix: string; log: Logger },
+): Worker<ApprovalJob> {
+  const worker = new Worker<ApprovalJob>(
+    APPROVALS_QUEUE,
+    async (job: Job<ApprovalJob>) => {
+      const { approvalId, deadline } = approvalJobSchema.parse(job.data);
+      await handleApprovalDeadline(deps, approvalId, deadline);
+    },
+    { connection: options.connection, prefix: options.prefix, concurrency: 5 },
+  );
+  worker.on('failed', (job, error) =>
+    options.log.warn({ err: error, jobId: job?.id }, 'approval deadline failed; retried'),
+  );
+  return worker;
+}

@@ -1,0 +1,51 @@
+import type { ApprovalRecord } from '../../../approvals/approval';
+import type { DecisionResult } from '../../../approvals/decide-approval';
+import { slackDate, userMention } from '../../blocks/mrkdwn';
+
+function decidedBy(approval: ApprovalRecord): string {
+  const who =
+    approval.decidedBy && approval.decidedBy !== 'countersign'
+      ? ` by ${userMention(approval.decidedBy)}`
+      : '';
+  const when = approval.decidedAt ? ` at ${slackDate(approval.decidedAt)}` : '';
+  return `${who}${when}`;
+}
+
+/**
+ * What the clicker is told privately when their click did not simply count, or undefined when
+ * the card's update says it all.
+ */
+export function decisionAnswer(result: DecisionResult): string | undefined {
+  switch (result.outcome) {
+    case 'unknown':
+      return 'This approval no longer exists, so nothing was decided.';
+    case 'mismatch':
+      return 'This card does not match the call waiting for approval (the call or the manifest changed), so nothing was decided and nothing ran.';
+    case 'not_allowed':
+      return result.why === 'own_run'
+        ? 'You started this run, so you may not approve its calls.'
+        : result.why === 'unresolved'
+          ? 'Slack could not say just now whether you are in an approver group; nothing was decided. Try again in a minute.'
+          : 'You are not one of the approvers of this call; nothing was decided.';
+    case 'already': {
+      const { approval } = result;
+      switch (approval.status) {
+        case 'approved':
+          return `Already approved${decidedBy(approval)}.`;
+        case 'denied':
+          return `Already denied${decidedBy(approval)}: ${approval.decisionNote ?? ''}`;
+        case 'expired':
+          return `This approval expired${approval.decidedAt ? ` at ${slackDate(approval.decidedAt)}` : ''} with no decision.`;
+        case 'cancelled':
+          return `The run was cancelled${decidedBy(approval)}; nothing is waiting for a decision.`;
+        default:
+          return `You already approved this: ${approval.approvals.length} of ${approval.required} approvals are in.`;
+      }
+    }
+    case 'recorded': {
+      const { approval } = result;
+      if (approval.status !== 'pending') return undefined;
+      return `Your approval is in: ${approval.approvals.length} of ${approval.required}. It runs once the rest approve.`;
+    }
+  }
+}

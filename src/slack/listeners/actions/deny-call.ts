@@ -1,0 +1,29 @@
+import { checkDecider } from '../../../approvals/decide-approval';
+import { denyReasonModal } from '../../blocks/approval-card';
+import { parseApprovalValue } from '../../blocks/approval-value';
+import type { CommandDeps } from '../commands/deps';
+import { decisionAnswer } from './decision-answer';
+import { type ButtonArgs, buttonValue, tellClicker } from './tell-clicker';
+
+/** Deny: asks for the reason in a modal, if the clicker may decide; the submission decides. */
+export async function denyCall(deps: CommandDeps, args: ButtonArgs): Promise<void> {
+  await args.ack();
+  const value = parseApprovalValue(buttonValue(args));
+  if (value === undefined) {
+    await tellClicker(args, 'This button does not name an approval; nothing was decided.');
+    return;
+  }
+  const checked = await checkDecider(deps.decisions, {
+    ...value,
+    userId: args.body.user.id,
+    decision: 'deny',
+  });
+  if ('outcome' in checked) {
+    await tellClicker(args, decisionAnswer(checked) ?? 'Nothing was decided.');
+    return;
+  }
+  await args.client.views.open({
+    trigger_id: args.body.trigger_id,
+    view: denyReasonModal(checked.approval),
+  });
+}

@@ -1,0 +1,12 @@
+import type { App } from '@slack/bolt';
+import { APPROVAL_ACTION } from '../../blocks/approval-value';
+import type { CommandDeps } from '../commands/deps';
+import { approveCall } from './approve-call';
+import { denyCall } from './deny-call';
+import { showCallArguments } from './show-call-arguments';
+
+export function registerActions(app: App, deps: CommandDeps): void {
+  app.action(APPROVAL_ACTION.approve, (args) => approveCall(deps, args as never));
+  app.action(APPROVAL_ACTION.deny, (args) => denyCall(deps, args as never));
+  app.action(APPROVAL_ACTION.showArguments, (args) => showCallArguments(deps, args as never));
+}
