@@ -58,6 +58,11 @@ export function userMention(userId: string): string {
   return /^[UW][A-Z0-9]{2,}$/.test(userId) ? `<@${userId}>` : inlineCode(userId);
 }
 
+/** `<!subteam^S…>` for a Slack user group id; anything else is shown as code. */
+export function usergroupMention(groupId: string): string {
+  return /^S[A-Z0-9]{2,}$/.test(groupId) ? `<!subteam^${groupId}>` : inlineCode(groupId);
+}
+
 /** `<#C…>` for a Slack channel id; anything else is shown as code. */
 export function channelMention(channelId: string): string {
   return /^[CGD][A-Z0-9]{2,}$/.test(channelId) ? `<#${channelId}>` : inlineCode(channelId);

@@ -3,6 +3,7 @@ import {
   clipLine,
   fitText,
   slackDate,
+  usergroupMention,
   userMention,
 } from '../../../src/slack/blocks/mrkdwn';
 
@@ -41,5 +42,7 @@ describe('mrkdwn helpers', () => {
     expect(userMention('U0ADA|x> <!here')).toBe('`U0ADA|x&gt; &lt;!here`');
     expect(channelMention('C0GENERAL')).toBe('<#C0GENERAL>');
     expect(channelMention('#general')).toBe('`#general`');
+    expect(usergroupMention('S0SRE')).toBe('<!subteam^S0SRE>');
+    expect(usergroupMention('S0SRE> <!channel')).toBe('`S0SRE&gt; &lt;!channel`');
   });
 });

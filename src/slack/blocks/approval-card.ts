@@ -1,0 +1,290 @@
+import type { types } from '@slack/bolt';
+import { type ApprovalRecord, ApprovalStatus } from '../../approvals/approval';
+import {
+  callName,
+  peopleList,
+  plainCallName,
+  quorumLine,
+  quote,
+  runAndCall,
+  timeoutEffect,
+} from './approval-text';
+import { APPROVAL_ACTION, approvalValue } from './approval-value';
+import { argumentsText, codeFence, cutEnd, visibleText } from './arguments-text';
+import { clipLine, escapeMrkdwn, inlineCode, slackDate, userMention } from './mrkdwn';
+import type { SlackMessage } from './run-messages';
+
+export { approvalArgumentsModal, denyReasonModal } from './approval-modals';
+export { approvalEscalation, approvalReminder } from './approval-notices';
+export { parseApprovalValue } from './approval-value';
+
+/** Of the arguments, the card shows this much (escaped); "Show all" opens the rest. */
+const PREVIEW_CHARS = 1500;
+const PREVIEW_LINES = 30;
+const REASON_CHARS = 1200;
+const REASON_LINES = 12;
+const NOTE_CHARS = 1500;
+const NOTE_LINES = 20;
+
+/** Stable ids, so listeners and tests find the parts of a card whatever its state. */
+export const APPROVAL_BLOCK = {
+  title: 'approval_title',
+  interrupted: 'approval_interrupted',
+  facts: 'approval_facts',
+  arguments: 'approval_arguments',
+  reason: 'approval_reason',
+  approvers: 'approval_approvers',
+  actions: 'approval_actions',
+  outcome: 'approval_outcome',
+} as const;
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+function mrkdwnSection(blockId: string, text: string, verbatim = false): types.SectionBlock {
+  return {
+    type: 'section',
+    block_id: blockId,
+    text: verbatim ? { type: 'mrkdwn', text, verbatim } : { type: 'mrkdwn', text },
+  };
+}
+
+function button(
+  text: string,
+  actionId: string,
+  value: string,
+  style?: 'primary' | 'danger',
+): types.Button {
+  return {
+    type: 'button',
+    text: { type: 'plain_text', text },
+    action_id: actionId,
+    value,
+    ...(style ? { style } : {}),
+  };
+}
+
+const isOutcomeUnknown = (approval: ApprovalRecord) => approval.kind === 'outcome_unknown';
+
+const DECIDED_TITLE: Record<ApprovalStatus, string> = {
+  [ApprovalStatus.Pending]: ':raised_hand: Approval needed',
+  [ApprovalStatus.Approved]: ':white_check_mark: Approved',
+  [ApprovalStatus.Denied]: ':no_entry: Denied',
+  [ApprovalStatus.Expired]: ':hourglass: Expired',
+  [ApprovalStatus.Cancelled]: ':no_entry_sign: Cancelled',
+};
+
+function title(approval: ApprovalRecord): string {
+  const what = isOutcomeUnknown(approval)
+    ? ':warning: Outcome unknown'
+    : DECIDED_TITLE[approval.status];
+  return clipLine(`${what}: ${callName(approval)}`, 150);
+}
+
+function facts(approval: ApprovalRecord): types.SectionBlock {
+  return {
+    type: 'section',
+    block_id: APPROVAL_BLOCK.facts,
+    fields: [
+      `*Workflow*\n${escapeMrkdwn(approval.workflow)}`,
+      `*Run*\n${runAndCall(approval)}`,
+      `*Requested by*\n${userMention(approval.requesterId)}`,
+      `*Tool*\n${inlineCode(callName(approval))} · ${escapeMrkdwn(clipLine(approval.risk, 40))} risk`,
+      `*Manifest*\n${inlineCode(approval.manifestHash.slice(0, 12))}`,
+      `*Asked*\n${slackDate(approval.createdAt)}`,
+    ].map((text) => ({ type: 'mrkdwn', text })),
+  };
+}
+
+/** The arguments, cut to a preview; when cut, "Show all" opens them whole in a modal. */
+function argumentsBlock(approval: ApprovalRecord): types.SectionBlock {
+  const { text, isJson } = argumentsText(approval.args);
+  if (text.trim() === '' || text === '{}') {
+    return mrkdwnSection(APPROVAL_BLOCK.arguments, '*Arguments*: none');
+  }
+  const label = isJson ? '*Arguments*' : '*Arguments* (not JSON: shown as stored)';
+  const end = cutEnd(text, 0, PREVIEW_CHARS, PREVIEW_LINES);
+  if (end >= text.length) {
+    return mrkdwnSection(APPROVAL_BLOCK.arguments, `${label}\n${codeFence(text)}`);
+  }
+  return {
+    ...mrkdwnSection(
+      APPROVAL_BLOCK.arguments,
+      `${label}\n${codeFence(text.slice(0, end))}\n_Cut: ${count(end)} of ${count(text.length)} characters shown. *Show all* opens them in full._`,
+    ),
+    accessory: button('Show all', APPROVAL_ACTION.showArguments, approvalValue(approval)),
+  };
+}
+
+function reasonBlocks(approval: ApprovalRecord): types.SectionBlock[] {
+  if (!approval.reason?.trim()) return [];
+  // verbatim: the model's words get no automatic links.
+  return [
+    mrkdwnSection(
+      APPROVAL_BLOCK.reason,
+      `*The model's reason*\n${quote(approval.reason, REASON_CHARS, REASON_LINES)}`,
+      true,
+    ),
+  ];
+}
+
+function approversBlock(approval: ApprovalRecord): types.SectionBlock {
+  const unknown = isOutcomeUnknown(approval);
+  const needed =
+    approval.required === 1
+      ? '1 approval needed'
+      : `${approval.required} approvals needed, from different people`;
+  const lines = [
+    unknown ? '*Who can decide*' : `*Who can approve* · ${needed}`,
+    peopleList(approval.approvers) ?? 'Nobody is configured to approve this.',
+  ];
+  const escalated = approval.escalatedTo && peopleList(approval.escalatedTo);
+  if (escalated) lines.push(`Added by escalation: ${escalated}`);
+  if (!unknown && !approval.allowSelfApproval) {
+    lines.push(`${userMention(approval.requesterId)} started the run and may not approve it.`);
+  }
+  if (approval.approvals.length > 0) lines.push(`:ballot_box_with_check: ${quorumLine(approval)}`);
+  lines.push(
+    unknown
+      ? `Expires ${slackDate(approval.expiresAt)}.`
+      : `Expires ${slackDate(approval.expiresAt)}: if nobody decides by then, ${timeoutEffect(approval, false)}.`,
+  );
+  return mrkdwnSection(APPROVAL_BLOCK.approvers, lines.join('\n'));
+}
+
+const INTERRUPTED =
+  'This call was interrupted while it was executing: the worker stopped before it reported back, so it *may or may not have run*. Check its effect, then choose: *Retry* runs it again, *Mark as done* carries on as if it ran, *Abort run* ends the run.';
+
+function actions(approval: ApprovalRecord): types.ActionsBlock {
+  const value = approvalValue(approval);
+  const elements: types.Button[] = isOutcomeUnknown(approval)
+    ? [
+        {
+          ...button('Retry', APPROVAL_ACTION.retry, value),
+          confirm: {
+            title: { type: 'plain_text', text: 'Run it again?' },
+            text: {
+              type: 'plain_text',
+              text: 'It may already have run. Retrying runs it a second time.',
+            },
+            confirm: { type: 'plain_text', text: 'Retry' },
+            deny: { type: 'plain_text', text: 'Back' },
+          },
+        },
+        button('Mark as done', APPROVAL_ACTION.markDone, value),
+        button('Abort run', APPROVAL_ACTION.abort, value, 'danger'),
+      ]
+    : [
+        button('Approve', APPROVAL_ACTION.approve, value, 'primary'),
+        button('Deny', APPROVAL_ACTION.deny, value, 'danger'),
+      ];
+  return { type: 'actions', block_id: APPROVAL_BLOCK.actions, elements };
+}
+
+/** What was chosen for a call whose outcome was unknown (its decision note), on one line. */
+function decisionText(approval: ApprovalRecord): string {
+  const note = approval.decisionNote?.trim();
+  return note ? escapeMrkdwn(clipLine(visibleText(note), 200)) : approval.status;
+}
+
+/** Everyone who approved, the deciding approver included. */
+function approvedBy(approval: ApprovalRecord): string {
+  const users = approval.approvals.map((vote) => vote.userId);
+  if (approval.decidedBy !== undefined && !users.includes(approval.decidedBy)) {
+    users.push(approval.decidedBy);
+  }
+  return peopleList({ users, usergroups: [] }) ?? 'nobody recorded';
+}
+
+function outcomeText(approval: ApprovalRecord): string {
+  const when = approval.decidedAt ? ` ${slackDate(approval.decidedAt)}` : '';
+  const by = approval.decidedBy ? ` by ${userMention(approval.decidedBy)}` : '';
+  const note = approval.decisionNote?.trim()
+    ? quote(approval.decisionNote, NOTE_CHARS, NOTE_LINES)
+    : undefined;
+  const given =
+    approval.approvals.length > 0 ? `Approvals given before: ${quorumLine(approval)}` : undefined;
+  const unknown = isOutcomeUnknown(approval);
+  const lines: (string | undefined)[] = [];
+  switch (approval.status) {
+    case ApprovalStatus.Approved:
+    case ApprovalStatus.Denied:
+      if (unknown) {
+        lines.push(`:ballot_box_with_check: *Decided*${by}${when}: ${decisionText(approval)}`);
+      } else if (approval.status === ApprovalStatus.Approved) {
+        lines.push(`:white_check_mark: *Approved* by ${approvedBy(approval)}${when}`);
+      } else {
+        lines.push(`:no_entry: *Denied*${by}${when}`, note && `*Reason*\n${note}`, given);
+      }
+      break;
+    case ApprovalStatus.Expired:
+      lines.push(
+        unknown
+          ? `:hourglass: *Expired*${when} with no choice made.`
+          : `:hourglass: *Expired*${when} with no decision: ${timeoutEffect(approval, true)}.`,
+        note,
+        given,
+      );
+      break;
+    case ApprovalStatus.Cancelled:
+      lines.push(
+        unknown
+          ? `:no_entry_sign: *Cancelled*${by}${when}: the run was cancelled before anyone chose.`
+          : `:no_entry_sign: *Cancelled*${by}${when}: the run was cancelled while this waited, so the call did not run.`,
+        note,
+      );
+      break;
+    case ApprovalStatus.Pending:
+      break;
+  }
+  return lines.filter((line) => line !== undefined).join('\n');
+}
+
+/** The notification text: what the card is about and where it stands, in one line. */
+function fallbackText(approval: ApprovalRecord): string {
+  const name = plainCallName(approval);
+  const where = `${name} in ${escapeMrkdwn(approval.workflow)}, run ${escapeMrkdwn(approval.runId)}`;
+  const by = approval.decidedBy ? `, by ${userMention(approval.decidedBy)}` : '';
+  if (isOutcomeUnknown(approval)) {
+    if (approval.status === ApprovalStatus.Pending) {
+      return `Outcome unknown: ${where} was interrupted and may or may not have run. Retry, mark as done, or abort the run?`;
+    }
+    return `Outcome unknown: ${where}: ${decisionText(approval)}${by}`;
+  }
+  switch (approval.status) {
+    case ApprovalStatus.Pending: {
+      const quorum = approval.approvals.length > 0 ? ` · ${quorumLine(approval)}` : '';
+      return `Approval needed: ${where} (${escapeMrkdwn(clipLine(approval.risk, 40))} risk), requested by ${userMention(approval.requesterId)}${quorum}`;
+    }
+    case ApprovalStatus.Approved:
+      return `Approved: ${where}, by ${approvedBy(approval)}`;
+    case ApprovalStatus.Denied:
+      return `Denied: ${where}${by}`;
+    case ApprovalStatus.Expired:
+      return `Expired with no decision: ${where}`;
+    case ApprovalStatus.Cancelled:
+      return `Cancelled: ${where}`;
+  }
+}
+
+/**
+ * The approval card, in any state. Pending: what would run, who may approve, and the buttons.
+ * Decided: the outcome, who, when and why, and no buttons but "Show all", which only shows.
+ */
+export function approvalCard(approval: ApprovalRecord): SlackMessage {
+  const pending = approval.status === ApprovalStatus.Pending;
+  const blocks: types.KnownBlock[] = [
+    {
+      type: 'header',
+      block_id: APPROVAL_BLOCK.title,
+      text: { type: 'plain_text', text: title(approval), emoji: true },
+    },
+    ...(isOutcomeUnknown(approval) ? [mrkdwnSection(APPROVAL_BLOCK.interrupted, INTERRUPTED)] : []),
+    facts(approval),
+    argumentsBlock(approval),
+    ...reasonBlocks(approval),
+    ...(pending
+      ? [approversBlock(approval), actions(approval)]
+      : [mrkdwnSection(APPROVAL_BLOCK.outcome, outcomeText(approval))]),
+  ];
+  return { text: fallbackText(approval), blocks };
+}
