@@ -77,15 +77,22 @@ describe('approval cards: deciding in Slack, bound to the exact call', () => {
   });
   beforeEach(() => h.slack.reset());
 
+  const seen = new Set<string>();
+
   /** Starts `workflow` as `user`; returns the run id and the file its restart appends to. */
   async function start(workflow: string, user = 'U0DEV') {
     const log = path.join(await mkdtemp(path.join(os.tmpdir(), 'cs-restart-')), 'log');
     await h.slash({ text: `run ${workflow} log=${log}`, user_id: user, channel_id: 'C0OPS' });
+    // This run's headline: the first one naming a run not seen before.
     const started = await h.slack.waitForCall(
       'chat.postMessage',
-      (call) => call.args.channel === 'C0OPS' && !call.args.thread_ts,
+      (call) =>
+        call.args.channel === 'C0OPS' &&
+        !call.args.thread_ts &&
+        !seen.has(runIdIn(call.args.blocks) ?? ''),
     );
     const runId = runIdIn(started.args.blocks) as string;
+    seen.add(runId);
     const restarts = async () =>
       (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
     return { runId, restarts };
@@ -130,7 +137,9 @@ describe('approval cards: deciding in Slack, bound to the exact call', () => {
         'approval.approved',
       ]),
     );
-    expect(types.indexOf('approval.approved')).toBeLessThan(types.lastIndexOf('tool_call.executed'));
+    expect(types.indexOf('approval.approved')).toBeLessThan(
+      types.lastIndexOf('tool_call.executed'),
+    );
   });
 
   it('asks for a reason on Deny; the reason ends the run and is on the card and in the record', async () => {
@@ -151,7 +160,9 @@ describe('approval cards: deciding in Slack, bound to the exact call', () => {
     expect(await restarts()).toBe(0);
     await eventually('the card to show the denial', async () => {
       const now = cardNow(h, card);
-      return now.buttons.length === 0 && now.text.includes('not during the sale') ? true : undefined;
+      return now.buttons.length === 0 && now.text.includes('not during the sale')
+        ? true
+        : undefined;
     });
     const denied = await audit.findOne({ runId, type: 'approval.denied' });
     expect(denied).toMatchObject({ actor: 'U0SRE', details: { note: 'not during the sale' } });
@@ -162,10 +173,14 @@ describe('approval cards: deciding in Slack, bound to the exact call', () => {
     const card = await cardOf(h, runId);
     await waiting(runId);
     const clicked = await click(h, card, 'approval_approve', card.value, 'U0RANDOM');
-    expect(await answerTo(clicked)).toBe('You are not one of the approvers of this call; nothing was decided.');
+    expect(await answerTo(clicked)).toBe(
+      'You are not one of the approvers of this call; nothing was decided.',
+    );
     const approval = await h.db.collection('approvals').findOne({ runId });
     expect(approval).toMatchObject({ status: 'pending', approvals: [] });
-    expect(await audit.findOne({ runId, type: 'approval.refused', actor: 'U0RANDOM' })).toMatchObject({
+    expect(
+      await audit.findOne({ runId, type: 'approval.refused', actor: 'U0RANDOM' }),
+    ).toMatchObject({
       details: { why: 'not_an_approver' },
     });
   });
@@ -195,7 +210,9 @@ describe('approval cards: deciding in Slack, bound to the exact call', () => {
     expect(await answerTo(first)).toContain('1 of 2');
     await eventually('the card to show 1 of 2', async () => {
       const now = cardNow(h, card);
-      return now.text.includes('1 of 2') && now.buttons.includes('approval_approve') ? true : undefined;
+      return now.text.includes('1 of 2') && now.buttons.includes('approval_approve')
+        ? true
+        : undefined;
     });
     const again = await click(h, card, 'approval_approve', card.value, 'U0A');
     expect(await answerTo(again)).toBe('You already approved this: 1 of 2 approvals are in.');
@@ -206,7 +223,10 @@ describe('approval cards: deciding in Slack, bound to the exact call', () => {
     expect(run.status).toBe('succeeded');
     expect(await restarts()).toBe(1);
     const approval = await h.db.collection('approvals').findOne({ runId });
-    expect(approval?.approvals.map((vote: { userId: string }) => vote.userId)).toEqual(['U0A', 'U0B']);
+    expect(approval?.approvals.map((vote: { userId: string }) => vote.userId)).toEqual([
+      'U0A',
+      'U0B',
+    ]);
   });
 
   it('records exactly one decision when 20 approvers click at once, and runs the call once', async () => {
@@ -225,9 +245,12 @@ describe('approval cards: deciding in Slack, bound to the exact call', () => {
     expect(TWENTY).toContain(winner);
     const others = clicks.filter((_, n) => TWENTY[n] !== winner);
     const answers = await Promise.all(others.map((clicked) => answerTo(clicked)));
-    for (const answer of answers) expect(answer).toMatch(new RegExp(`^Already approved by <@${winner}> at `));
+    for (const answer of answers)
+      expect(answer).toMatch(new RegExp(`^Already approved by <@${winner}> at `));
     expect(await audit.countDocuments({ runId, type: 'approval.approved' })).toBe(1);
-    expect(await audit.countDocuments({ runId, type: 'tool_call.executed', 'details.tool': 'restart' })).toBe(1);
+    expect(
+      await audit.countDocuments({ runId, type: 'tool_call.executed', 'details.tool': 'restart' }),
+    ).toBe(1);
   });
 
   it('refuses a click whose card does not match the call (a tampered value): nothing runs', async () => {
@@ -283,7 +306,9 @@ describe('approval cards: deciding in Slack, bound to the exact call', () => {
     await eventually('the card to name the escalation', async () =>
       cardNow(h, card).text.includes('<@U0BOSS>') ? true : undefined,
     );
-    expect(h.slack.callsTo('conversations.open').filter((c) => c.args.users === 'U0LEAD')).toHaveLength(1);
+    expect(
+      h.slack.callsTo('conversations.open').filter((c) => c.args.users === 'U0LEAD'),
+    ).toHaveLength(1);
     await click(h, card, 'approval_approve', card.value, 'U0BOSS');
     expect((await finalRun(runs, runId)).status).toBe('succeeded');
   });

@@ -75,7 +75,12 @@ export async function click(
   const triggerId = newTriggerId();
   const response = await sendInteraction(`${h.baseUrl}/slack/events`, SIGNING_SECRET, {
     type: 'block_actions',
-    user: { id: userId, username: userId.toLowerCase(), name: userId.toLowerCase(), team_id: 'T0TEST' },
+    user: {
+      id: userId,
+      username: userId.toLowerCase(),
+      name: userId.toLowerCase(),
+      team_id: 'T0TEST',
+    },
     api_app_id: 'A0APP',
     token: 'legacy-verification-token',
     container: {
@@ -124,13 +129,18 @@ export async function submitDenyReason(
     'views.open',
     (call) => call.args.trigger_id === triggerId,
   );
-  const view = (typeof opened.args.view === 'string'
-    ? JSON.parse(opened.args.view)
-    : opened.args.view) as { callback_id: string; private_metadata: string };
+  const view = (
+    typeof opened.args.view === 'string' ? JSON.parse(opened.args.view) : opened.args.view
+  ) as { callback_id: string; private_metadata: string };
   return sendInteraction(`${h.baseUrl}/slack/events`, SIGNING_SECRET, {
     type: 'view_submission',
     team: { id: 'T0TEST', domain: 'test' },
-    user: { id: userId, username: userId.toLowerCase(), name: userId.toLowerCase(), team_id: 'T0TEST' },
+    user: {
+      id: userId,
+      username: userId.toLowerCase(),
+      name: userId.toLowerCase(),
+      team_id: 'T0TEST',
+    },
     api_app_id: 'A0APP',
     token: 'legacy-verification-token',
     trigger_id: newTriggerId(),
