@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Collection } from 'mongoose';
-import { approveWaitingCall } from '../support/approve-call';
+import { approveRun } from '../support/approval-clicks';
 import { type Harness, SIGNING_SECRET, startHarness } from '../support/countersign-harness';
 import { eventually } from '../support/eventually';
 import { type FakeAnthropicApi, startFakeAnthropicApi } from '../support/fake-anthropic-api';
@@ -181,7 +181,7 @@ describe('a worker process killed with SIGKILL in the middle of a tool call', ()
       },
       20_000,
     );
-    await approveWaitingCall(front.db, front.queuePrefix, runId, 0);
+    await approveRun(front, runId, 'U0LEAD');
     await killMidCall(worker, runId, marker);
 
     await secondWorker();

@@ -5,7 +5,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Collection } from 'mongoose';
 import { RUNS_QUEUE } from '../../src/queue/run-jobs';
-import { approveWaitingCall } from '../support/approve-call';
+import { approveRun } from '../support/approval-clicks';
 import { type Harness, type HarnessOptions, startHarness } from '../support/countersign-harness';
 import { eventually } from '../support/eventually';
 import { finalRun } from '../support/run-records';
@@ -105,7 +105,7 @@ describe('runs survive crashes, shutdowns and Slack failures', () => {
       const run = await runsOf(first).findOne({ _id: id as never });
       return run?.status === 'awaiting_approval' ? true : undefined;
     });
-    await approveWaitingCall(first.db, first.queuePrefix, id, 0);
+    await approveRun(first, id, 'U0LEAD');
     await eventually('the step to be executing', async () => {
       const run = await runsOf(first).findOne({ _id: id as never });
       return run?.steps?.s0?.status === 'executing' ? true : undefined;

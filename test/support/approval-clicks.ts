@@ -157,3 +157,10 @@ export async function submitDenyReason(
     },
   });
 }
+
+/** An approver's Approve click on the card of `runId`, once the card is posted. */
+export async function approveRun(h: Harness, runId: string, approver: string): Promise<void> {
+  const card = await cardOf(h, runId, 30_000);
+  const clicked = await click(h, card, 'approval_approve', card.value, approver);
+  if (clicked.response.status !== 200) throw new Error(`click answered ${clicked.response.status}`);
+}
