@@ -89,10 +89,11 @@ export async function carryAgent(carrier: RunAttempt, session: ToolSession): Pro
             error: `stopped: the run used all ${agent.max_tool_calls} tool calls it may make (max_tool_calls)`,
           });
         }
-        if (step === 'interrupted') {
-          return carrier.finish(RunStatus.NeedsAttention, {
-            error: `the call of ${use.name} was interrupted while executing; it is not repeated automatically`,
-          });
+        if ('interrupted' in step) {
+          return carrier.outcomeUnknown(
+            step.interrupted,
+            `the call of ${use.name} was interrupted while executing; it is not repeated automatically`,
+          );
         }
         if (step.status === StepStatus.AwaitingApproval) return carrier.awaitApproval();
       }
@@ -172,14 +173,16 @@ async function settleToolUse(
   carrier: RunAttempt,
   session: ToolSession,
   use: ToolUseBlock,
-): Promise<StepRecord | 'exhausted' | 'interrupted'> {
+): Promise<StepRecord | 'exhausted' | { interrupted: StepRecord }> {
   const { run } = carrier;
   const known = run.steps.find((step) => step.toolUseId === use.id);
   if (known !== undefined) {
     if (FINAL_STEP.includes(known.status) || known.status === StepStatus.AwaitingApproval) {
       return known;
     }
-    if (known.status === StepStatus.Executing && !mayRepeatInterrupted(known)) return 'interrupted';
+    if (known.status === StepStatus.Executing && !mayRepeatInterrupted(known)) {
+      return { interrupted: known };
+    }
     return executeToolCall(carrier, session, known);
   }
   if (run.steps.length >= (run.manifest.agent?.max_tool_calls ?? 0)) return 'exhausted';

@@ -41,6 +41,14 @@ export async function expireApproval(deps: ApprovalDeadlineDeps, id: string): Pr
     `no decision within ${waited}`,
   );
   if (expired === null) return; // decided meanwhile
+  if (expired.kind === 'outcome_unknown') {
+    // Nobody said what to do: the run keeps needing attention, and the card says it expired.
+    await deps.audit.record(
+      approvalEvent(expired, 'approval.expired', SERVICE_ACTOR, now, { kind: expired.kind }),
+    );
+    await updateCard(deps, expired);
+    return;
+  }
   if (expired.onTimeout === 'deny') {
     await settled(deps, expired);
     return;
@@ -51,7 +59,7 @@ export async function expireApproval(deps: ApprovalDeadlineDeps, id: string): Pr
       onTimeout: expired.onTimeout,
     }),
   );
-  await deps.runs.settleWaitingStep(expired.runId, expired.step, {
+  await deps.runs.settleStep(expired.runId, expired.step, StepStatus.AwaitingApproval, {
     status: StepStatus.Refused,
     error: refusalText(expired),
     finishedAt: now,

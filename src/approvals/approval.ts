@@ -33,7 +33,10 @@ export interface CardRef {
 
 /** One request for approval of one tool call of one run. */
 export interface ApprovalRecord {
-  /** `<runId>:<step>`: asking twice for the same call finds the same approval. */
+  /**
+   * `<runId>:<step>` (`<runId>:<step>:outcome` for an outcome-unknown decision): asking twice for
+   * the same call finds the same approval.
+   */
   id: string;
   runId: string;
   /** The call's index among the run's calls. */

@@ -197,7 +197,7 @@ export async function settled(
           error: refusalText(approval),
           finishedAt: at,
         };
-  await deps.runs.settleWaitingStep(approval.runId, approval.step, fields);
+  await deps.runs.settleStep(approval.runId, approval.step, StepStatus.AwaitingApproval, fields);
   await deps.queue.requeueRun(approval.runId);
   await updateCard(deps, approval);
 }

@@ -40,7 +40,7 @@ export class BullmqApprovalTimers implements ApprovalTimers {
         { approvalId: approval.id, deadline },
         {
           // BullMQ job ids may not hold ':'.
-          jobId: `${approval.id.replace(':', '_')}_${deadline}`,
+          jobId: `${approval.id.replaceAll(':', '_')}_${deadline}`,
           delay: Math.max(0, at.getTime() - now),
           attempts: 8,
           backoff: { type: 'exponential', delay: 1_000 },

@@ -119,9 +119,10 @@ async function carryRunbook(carrier: RunAttempt, session: ToolSession): Promise<
       ended = await executeToolCall(carrier, session, previous);
     } else if (previous?.status === StepStatus.Executing) {
       if (!mayRepeatInterrupted(previous)) {
-        return carrier.finish(RunStatus.NeedsAttention, {
-          error: `${label} was interrupted while executing; it is not repeated automatically`,
-        });
+        return carrier.outcomeUnknown(
+          previous,
+          `${label} was interrupted while executing; it is not repeated automatically`,
+        );
       }
       ended = await executeToolCall(carrier, session, previous);
     } else {

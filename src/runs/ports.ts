@@ -39,14 +39,26 @@ export interface RunRepository {
    */
   saveAgentProgress(id: string, owner: string, progress: AgentProgress): Promise<void>;
   /**
-   * Records the decision on a call that waits for approval: sets `fields` on the step only if it
-   * is still `awaiting_approval`; false if it was not (decided already, or no such step).
+   * Records a human's decision on a call: sets `fields` on the step only if its status is still
+   * `from` (`awaiting_approval`, or `executing` for an outcome nobody knows); false if it was not.
    */
-  settleWaitingStep(
+  settleStep(
     id: string,
     index: number,
-    fields: Pick<StepRecord, 'status'> & Partial<Pick<StepRecord, 'error' | 'finishedAt'>>,
+    from: StepRecord['status'],
+    fields: Pick<StepRecord, 'status'> &
+      Partial<Pick<StepRecord, 'output' | 'error' | 'finishedAt'>>,
   ): Promise<boolean>;
+  /**
+   * Takes a run that needed attention back from its end, once a human decided what to do: to
+   * `to`, announced again when it ends anew. Null if it no longer needs attention.
+   */
+  reopen(
+    id: string,
+    to: RunStatus,
+    at: Date,
+    fields?: { detail?: string; error?: string },
+  ): Promise<RunRecord | null>;
   markAnnounced(id: string, at: Date): Promise<void>;
   /**
    * Removes the step outputs and the result of up to `limit` final runs last updated before

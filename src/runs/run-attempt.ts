@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { requestOutcomeDecision } from '../approvals/outcome-unknown';
 import type { ApprovalNotifier, ApprovalRepository, ApprovalTimers } from '../approvals/ports';
 import { requestApproval } from '../approvals/request-approval';
 import type { AuditLog } from '../audit/ports';
@@ -133,6 +134,28 @@ export class RunAttempt {
       }
     }
     return this.transition([RunStatus.Running], RunStatus.AwaitingApproval);
+  }
+
+  /**
+   * A call above low risk was found executing after a crash: it is not repeated blindly. Its
+   * approvers get a card (retry / mark as done / abort) and the run ends as needing attention
+   * until one of them decides.
+   */
+  async outcomeUnknown(step: StepRecord, error: string): Promise<RunRecord> {
+    await requestOutcomeDecision(
+      {
+        approvals: this.deps.approvals,
+        notifier: this.deps.approvalNotifier,
+        timers: this.deps.approvalTimers,
+        audit: this.deps.audit,
+        clock: this.deps.clock,
+        log: this.deps.log,
+      },
+      this.run,
+      step,
+      this.thread,
+    );
+    return this.finish(RunStatus.NeedsAttention, { error });
   }
 
   /** Ends the run and tells Slack. */

@@ -155,14 +155,16 @@ export class MongoRunRepository implements RunRepository {
       throw new LostClaimError(`run ${id} is carried by another attempt`);
   }
 
-  async settleWaitingStep(
+  async settleStep(
     id: string,
     index: number,
-    fields: Pick<StepRecord, 'status'> & Partial<Pick<StepRecord, 'error' | 'finishedAt'>>,
+    from: StepRecord['status'],
+    fields: Pick<StepRecord, 'status'> &
+      Partial<Pick<StepRecord, 'output' | 'error' | 'finishedAt'>>,
   ): Promise<boolean> {
     const path = `steps.s${index}`;
     const result = await this.model.updateOne(
-      { _id: id, [`${path}.status`]: 'awaiting_approval' },
+      { _id: id, [`${path}.status`]: from },
       {
         $set: Object.fromEntries(
           Object.entries(fields).map(([key, value]) => [`${path}.${key}`, value]),
@@ -170,6 +172,28 @@ export class MongoRunRepository implements RunRepository {
       },
     );
     return result.modifiedCount === 1;
+  }
+
+  async reopen(
+    id: string,
+    to: RunStatus,
+    at: Date,
+    fields: { detail?: string; error?: string } = {},
+  ): Promise<RunRecord | null> {
+    const doc = await this.model
+      .findOneAndUpdate(
+        { _id: id, status: 'needs_attention' },
+        {
+          $set: { status: to, ...(fields.error ? { error: fields.error } : {}) },
+          $unset: { announcedAt: '', ...(fields.error ? {} : { error: '' }) },
+          $push: {
+            history: { status: to, at, ...(fields.detail ? { detail: fields.detail } : {}) },
+          },
+        },
+        { returnDocument: 'after' },
+      )
+      .lean();
+    return doc === null ? null : toRecord(doc);
   }
 
   async markAnnounced(id: string, at: Date): Promise<void> {

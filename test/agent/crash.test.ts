@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Collection } from 'mongoose';
-import { approveRun } from '../support/approval-clicks';
+import { approveRun, click, outcomeCardOf } from '../support/approval-clicks';
 import { type Harness, SIGNING_SECRET, startHarness } from '../support/countersign-harness';
 import { eventually } from '../support/eventually';
 import { type FakeAnthropicApi, startFakeAnthropicApi } from '../support/fake-anthropic-api';
@@ -193,5 +193,29 @@ describe('a worker process killed with SIGKILL in the middle of a tool call', ()
     expect(run.steps.s0.status).toBe('executing');
     const headline = front.slack.message(run.thread.channel, run.thread.ts);
     expect(JSON.stringify(headline?.blocks)).toContain('needs attention');
+
+    // Its approvers are asked what to do; Retry runs it again, and the run goes on.
+    const card = await outcomeCardOf(front, runId);
+    expect(card.buttons).toEqual(['outcome_retry', 'outcome_done', 'outcome_abort']);
+    await click(front, card, 'outcome_retry', card.value, 'U0LEAD');
+    const retried = await eventually(
+      'the retried run to end',
+      async () => {
+        const found = await runs.findOne({ _id: runId as never });
+        return found?.status === 'succeeded' && found.announcedAt ? found : undefined;
+      },
+      20_000,
+    );
+    expect(retried.steps.s0).toMatchObject({ status: 'succeeded', output: 'resumed' });
+    expect(retried.history.map((change: { status: string }) => change.status)).toEqual([
+      'queued',
+      'running',
+      'awaiting_approval',
+      'running',
+      'needs_attention',
+      'awaiting_approval',
+      'running',
+      'succeeded',
+    ]);
   });
 });

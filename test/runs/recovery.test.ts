@@ -5,7 +5,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Collection } from 'mongoose';
 import { RUNS_QUEUE } from '../../src/queue/run-jobs';
-import { approveRun } from '../support/approval-clicks';
+import { answerTo, approveRun, cardNow, click, outcomeCardOf } from '../support/approval-clicks';
 import { type Harness, type HarnessOptions, startHarness } from '../support/countersign-harness';
 import { eventually } from '../support/eventually';
 import { finalRun } from '../support/run-records';
@@ -96,32 +96,62 @@ describe('runs survive crashes, shutdowns and Slack failures', () => {
     ]);
   });
 
-  it('a high-risk step interrupted mid-way is not repeated: the run needs attention', async () => {
-    const marker = path.join(await mkdtemp(path.join(os.tmpdir(), 'cs-marker-')), 'started');
-    const first = await start('interrupt_high');
-    await first.slash({ text: `run interruptible-high marker=${marker}` });
-    const id = await runIdFrom(first);
-    await eventually('the step to wait for approval', async () => {
-      const run = await runsOf(first).findOne({ _id: id as never });
-      return run?.status === 'awaiting_approval' ? true : undefined;
-    });
-    await approveRun(first, id, 'U0LEAD');
-    await eventually('the step to be executing', async () => {
-      const run = await runsOf(first).findOne({ _id: id as never });
-      return run?.steps?.s0?.status === 'executing' ? true : undefined;
-    });
-    await first.service.stop();
+  it.each([
+    ['Mark as done', 'outcome_done', 'succeeded'],
+    ['Abort run', 'outcome_abort', 'failed'],
+  ])(
+    'a high-risk step interrupted mid-way is not repeated: its approvers decide (%s)',
+    async (_label, action, ending) => {
+      const marker = path.join(await mkdtemp(path.join(os.tmpdir(), 'cs-marker-')), 'started');
+      const first = await start('interrupt_high');
+      await first.slash({ text: `run interruptible-high marker=${marker}` });
+      const id = await runIdFrom(first);
+      await eventually('the step to wait for approval', async () => {
+        const run = await runsOf(first).findOne({ _id: id as never });
+        return run?.status === 'awaiting_approval' ? true : undefined;
+      });
+      await approveRun(first, id, 'U0LEAD');
+      await eventually('the step to be executing', async () => {
+        const run = await runsOf(first).findOne({ _id: id as never });
+        return run?.steps?.s0?.status === 'executing' ? true : undefined;
+      });
+      await first.service.stop();
 
-    const second = await start('interrupt_high', { share: first });
-    const run = await announcedRun(second, id);
-    expect(run.status).toBe('needs_attention');
-    expect(run.error).toContain(
-      'was interrupted while executing; it is not repeated automatically',
-    );
-    expect(run.steps.s0.status).toBe('executing');
-    const headline = first.slack.message(run.thread.channel, run.thread.ts);
-    expect(JSON.stringify(headline?.blocks)).toContain('needs attention');
-  });
+      const second = await start('interrupt_high', { share: first });
+      const run = await announcedRun(second, id);
+      expect(run.status).toBe('needs_attention');
+      expect(run.error).toContain(
+        'was interrupted while executing; it is not repeated automatically',
+      );
+      expect(run.steps.s0.status).toBe('executing');
+      const headline = first.slack.message(run.thread.channel, run.thread.ts);
+      expect(JSON.stringify(headline?.blocks)).toContain('needs attention');
+
+      const card = await outcomeCardOf(second, id);
+      const stranger = await click(second, card, action, card.value, 'U0NOBODY');
+      expect(await answerTo(stranger)).toContain('not one of the approvers');
+      await click(second, card, action, card.value, 'U0LEAD');
+      const decided = await eventually('the decided run to be announced', async () => {
+        const found = await runsOf(second).findOne({ _id: id as never });
+        return found?.status === ending && found.announcedAt ? found : undefined;
+      });
+      if (ending === 'succeeded') {
+        expect(decided.steps.s0.output).toBe(
+          'marked as done by U0LEAD; what the interrupted call did is unknown',
+        );
+      } else {
+        expect(decided.error).toBe(
+          'aborted by U0LEAD: call 1 (slow_once) was interrupted and what it did is unknown',
+        );
+      }
+      // Never run again: the first attempt started it, nobody repeated it.
+      expect(decided.steps.s0.output ?? '').not.toContain('resumed');
+      await eventually('the card to show the decision', async () => {
+        const now = cardNow(second, card);
+        return now.buttons.length === 0 && now.text.includes(_label) ? true : undefined;
+      });
+    },
+  );
 
   it('an outcome Slack refused to show is shown on the next attempt, once', async () => {
     const h = await start('announce');

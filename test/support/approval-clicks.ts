@@ -164,3 +164,25 @@ export async function approveRun(h: Harness, runId: string, approver: string): P
   const clicked = await click(h, card, 'approval_approve', card.value, approver);
   if (clicked.response.status !== 200) throw new Error(`click answered ${clicked.response.status}`);
 }
+
+/** The outcome-unknown card of `runId` (Retry / Mark as done / Abort run), once posted. */
+export async function outcomeCardOf(
+  h: Harness,
+  runId: string,
+): Promise<PostedCard & { buttons: string[] }> {
+  const call = await h.slack.waitForCall(
+    'chat.postMessage',
+    (candidate) =>
+      JSON.stringify(candidate.args.blocks ?? '').includes(runId) &&
+      buttonsIn(candidate.args.blocks).includes('outcome_retry'),
+    30_000,
+  );
+  const body = call.response.body as { ts: string; channel: string };
+  return {
+    channel: body.channel,
+    ts: body.ts,
+    value: approveValueIn(call.args.blocks) as string,
+    call,
+    buttons: buttonsIn(call.args.blocks),
+  };
+}

@@ -24,7 +24,7 @@ export function approvalValue(approval: Pick<ApprovalRecord, 'id' | 'binding'>):
   return `${approval.id}|${approval.binding}`;
 }
 
-const VALUE = /^([^|:]+):(0|[1-9][0-9]{0,8})\|([0-9a-f]{64})$/;
+const VALUE = /^([^|:]+):(0|[1-9][0-9]{0,8})(:outcome)?\|([0-9a-f]{64})$/;
 
 /** The approval id and binding a button's value names; undefined unless both are well-formed. */
 export function parseApprovalValue(
@@ -32,7 +32,7 @@ export function parseApprovalValue(
 ): { approvalId: string; binding: string } | undefined {
   const match = VALUE.exec(value);
   if (match === null) return undefined;
-  const [, runId = '', step = '', binding = ''] = match;
+  const [, runId = '', step = '', outcome = '', binding = ''] = match;
   if (!isRunId(runId)) return undefined;
-  return { approvalId: `${runId}:${step}`, binding };
+  return { approvalId: `${runId}:${step}${outcome}`, binding };
 }

@@ -29,6 +29,11 @@ export function decisionAnswer(result: DecisionResult): string | undefined {
           : 'You are not one of the approvers of this call; nothing was decided.';
     case 'already': {
       const { approval } = result;
+      if (approval.kind === 'outcome_unknown' && approval.status !== 'pending') {
+        return approval.status === 'expired'
+          ? 'This decision expired with nobody deciding; the run still needs attention.'
+          : `Already decided${decidedBy(approval)}: ${approval.decisionNote ?? approval.status}.`;
+      }
       switch (approval.status) {
         case 'approved':
           return `Already approved${decidedBy(approval)}.`;

@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import { APPROVAL_ACTION } from '../../blocks/approval-value';
 import type { CommandDeps } from '../commands/deps';
 import { approveCall } from './approve-call';
+import { decideCallOutcome } from './decide-outcome';
 import { denyCall } from './deny-call';
 import { showCallArguments } from './show-call-arguments';
 
@@ -9,4 +10,7 @@ export function registerActions(app: App, deps: CommandDeps): void {
   app.action(APPROVAL_ACTION.approve, (args) => approveCall(deps, args as never));
   app.action(APPROVAL_ACTION.deny, (args) => denyCall(deps, args as never));
   app.action(APPROVAL_ACTION.showArguments, (args) => showCallArguments(deps, args as never));
+  app.action(APPROVAL_ACTION.retry, (args) => decideCallOutcome(deps, args as never, 'retry'));
+  app.action(APPROVAL_ACTION.markDone, (args) => decideCallOutcome(deps, args as never, 'done'));
+  app.action(APPROVAL_ACTION.abort, (args) => decideCallOutcome(deps, args as never, 'abort'));
 }

@@ -1,0 +1,141 @@
+import { SERVICE_ACTOR } from '../audit/audit-event';
+import {
+  type RunRecord,
+  RunStatus,
+  type StepRecord,
+  StepStatus,
+  type ThreadRef,
+} from '../runs/run';
+import { type ApprovalRecord, ApprovalStatus, approvalBinding } from './approval';
+import { approvalEvent } from './approval-events';
+import {
+  checkDecider,
+  type DecideApprovalDeps,
+  type DecisionResult,
+  updateCard,
+} from './decide-approval';
+import type { ApprovalDeps } from './request-approval';
+
+/** What the approvers may decide about a call whose outcome is unknown. */
+export type OutcomeChoice = 'retry' | 'done' | 'abort';
+
+const CHOICE_NOTE: Record<OutcomeChoice, string> = {
+  retry: 'Retry',
+  done: 'Mark as done',
+  abort: 'Abort run',
+};
+
+/**
+ * A call above low risk was interrupted while executing (a crash): it may or may not have run,
+ * so it is not repeated blindly. Its approvers get a card to decide: retry it, mark it done, or
+ * abort the run. Stored and posted once; it expires like an approval (the run then stays as it is).
+ */
+export async function requestOutcomeDecision(
+  deps: ApprovalDeps,
+  run: RunRecord,
+  step: StepRecord,
+  thread: ThreadRef,
+): Promise<ApprovalRecord | undefined> {
+  const spec = run.manifest.approval;
+  if (spec === undefined) return undefined; // nobody to ask: the run just needs attention
+  const now = deps.clock();
+  const approval = await deps.approvals.createOnce({
+    id: `${run.id}:${step.index}:outcome`,
+    runId: run.id,
+    step: step.index,
+    workflow: run.workflow,
+    kind: 'outcome_unknown',
+    tool: step.tool,
+    ...(step.mcpTool !== undefined ? { mcpTool: step.mcpTool } : {}),
+    args: step.args,
+    risk: step.risk ?? 'high',
+    binding: approvalBinding({ ...step, manifestHash: run.manifestHash }),
+    manifestHash: run.manifestHash,
+    requesterId: run.requester.userId,
+    approvers: { users: spec.approvers.users ?? [], usergroups: spec.approvers.usergroups ?? [] },
+    required: 1,
+    allowSelfApproval: spec.allow_self_approval,
+    onTimeout: 'expire',
+    channel: spec.channel ?? thread.channel,
+    ...(spec.channel === undefined ? { threadTs: thread.ts } : {}),
+    status: ApprovalStatus.Pending,
+    approvals: [],
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + spec.timeout),
+  });
+  await deps.audit.record(
+    approvalEvent(approval, 'approval.requested', SERVICE_ACTOR, approval.createdAt, {
+      kind: approval.kind,
+    }),
+  );
+  if (approval.card === undefined) {
+    const card = await deps.notifier.postCard(approval);
+    await deps.approvals.setCard(approval.id, card);
+    approval.card = card;
+  }
+  await deps.timers.schedule(approval);
+  return approval;
+}
+
+/**
+ * An approver's choice about a call whose outcome is unknown, decided once (a single conditional
+ * update, as for approvals): retry runs it again, done records it as succeeded without running
+ * it, abort ends the run as failed. The run then goes on (or is announced) through the queue.
+ */
+export async function decideOutcome(
+  deps: DecideApprovalDeps,
+  request: { approvalId: string; binding: string; userId: string; choice: OutcomeChoice },
+): Promise<DecisionResult> {
+  const checked = await checkDecider(deps, {
+    ...request,
+    decision: request.choice === 'abort' ? 'deny' : 'approve',
+  });
+  if ('outcome' in checked) return checked;
+  const now = deps.clock();
+  const decided = await deps.approvals.close(
+    checked.approval.id,
+    request.choice === 'abort' ? ApprovalStatus.Denied : ApprovalStatus.Approved,
+    request.userId,
+    now,
+    CHOICE_NOTE[request.choice],
+    checked.approval.binding,
+  );
+  if (decided === null) {
+    const current = await deps.approvals.get(checked.approval.id);
+    return current === null ? { outcome: 'unknown' } : { outcome: 'already', approval: current };
+  }
+  await deps.audit.record(
+    approvalEvent(
+      decided,
+      request.choice === 'abort' ? 'approval.denied' : 'approval.approved',
+      request.userId,
+      now,
+      { note: CHOICE_NOTE[request.choice], kind: decided.kind },
+    ),
+  );
+  const label = `call ${decided.step + 1} (${decided.tool})`;
+  if (request.choice === 'abort') {
+    await deps.runs.reopen(decided.runId, RunStatus.Failed, now, {
+      error: `aborted by ${request.userId}: ${label} was interrupted and what it did is unknown`,
+    });
+  } else {
+    await deps.runs.settleStep(
+      decided.runId,
+      decided.step,
+      StepStatus.Executing,
+      request.choice === 'retry'
+        ? { status: StepStatus.Approved }
+        : {
+            status: StepStatus.Succeeded,
+            output: `marked as done by ${request.userId}; what the interrupted call did is unknown`,
+            finishedAt: now,
+          },
+    );
+    await deps.runs.reopen(decided.runId, RunStatus.AwaitingApproval, now, {
+      detail: `${CHOICE_NOTE[request.choice]}: decided by ${request.userId}`,
+    });
+  }
+  await deps.queue.requeueRun(decided.runId);
+  await updateCard(deps, decided);
+  return { outcome: 'recorded', approval: decided };
+}

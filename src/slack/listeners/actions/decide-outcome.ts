@@ -1,0 +1,26 @@
+import { decideOutcome, type OutcomeChoice } from '../../../approvals/outcome-unknown';
+import { parseApprovalValue } from '../../blocks/approval-value';
+import type { CommandDeps } from '../commands/deps';
+import { decisionAnswer } from './decision-answer';
+import { type ButtonArgs, buttonValue, tellClicker } from './tell-clicker';
+
+/** Retry / Mark as done / Abort run, on the card of a call whose outcome is unknown. */
+export async function decideCallOutcome(
+  deps: CommandDeps,
+  args: ButtonArgs,
+  choice: OutcomeChoice,
+): Promise<void> {
+  await args.ack();
+  const value = parseApprovalValue(buttonValue(args));
+  if (value === undefined) {
+    await tellClicker(args, 'This button does not name a decision to make; nothing was decided.');
+    return;
+  }
+  const result = await decideOutcome(deps.decisions, {
+    ...value,
+    userId: args.body.user.id,
+    choice,
+  });
+  const answer = decisionAnswer(result);
+  if (answer !== undefined) await tellClicker(args, answer);
+}
