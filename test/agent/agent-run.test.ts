@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Collection } from 'mongoose';
+import { cardOf } from '../support/approval-clicks';
 import { type Harness, startHarness } from '../support/countersign-harness';
 import { eventually } from '../support/eventually';
 import { type FakeAnthropicApi, startFakeAnthropicApi } from '../support/fake-anthropic-api';
@@ -209,7 +210,7 @@ describe('agent runs: a Claude tool-use loop through the fake Anthropic API', ()
     expect(refused?.details).toMatchObject({ tool: 'drop_database', args: '{"confirm":true}' });
   });
 
-  it('stops for approval at a high-risk call, holding no worker, and says so in the thread', async () => {
+  it('stops for approval at a high-risk call, holding no worker, and asks in the thread', async () => {
     anthropic.script([
       { text: 'It is stuck; restarting.', toolUse: { name: 'restart', input: {} } },
     ]);
@@ -223,11 +224,13 @@ describe('agent runs: a Claude tool-use loop through the fake Anthropic API', ()
       status: 'awaiting_approval',
       risk: 'high',
     });
-    await eventually('the thread to say it waits', async () =>
-      threadOf(ts).some((text) => text.includes('waiting for approval') && text.includes('U0LEAD'))
-        ? true
-        : undefined,
-    );
+    // The card goes into the run's thread (the manifest names no approval channel), with the
+    // model's stated reason and who may approve.
+    const card = await cardOf(h, runId);
+    expect(card.call.args.thread_ts).toBe(ts);
+    const shown = JSON.stringify(card.call.args.blocks);
+    expect(shown).toContain('It is stuck; restarting.');
+    expect(shown).toContain('<@U0LEAD>');
     expect(await audit.findOne({ runId, type: 'tool_call.awaiting_approval' })).not.toBeNull();
     // The model is not asked again while the run waits, and nothing ran.
     await new Promise((resolve) => setTimeout(resolve, 300));
