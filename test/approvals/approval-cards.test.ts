@@ -33,6 +33,20 @@ ${approval}
 `;
 
 const WORKFLOWS: Record<string, string> = {
+  'verbose.yaml': `name: verbose
+inputs:
+  note: { type: string, required: true, maxLength: 4000 }
+steps:
+  - tool: annotate
+    with: { note: "{{inputs.note}}" }
+tools:
+  - name: annotate
+    risk: high
+    input_schema: { type: object, properties: { note: { type: string } }, required: [note] }
+    command: { argv: [echo, noted] }
+approval:
+  approvers: { users: [U0LEAD] }
+`,
   'guarded.yaml': guarded(
     'guarded',
     '  approvers: { users: [U0LEAD, U0SRE] }\n  channel: C0APPROVALS',
@@ -311,5 +325,57 @@ describe('approval cards: deciding in Slack, bound to the exact call', () => {
     ).toHaveLength(1);
     await click(h, card, 'approval_approve', card.value, 'U0BOSS');
     expect((await finalRun(runs, runId)).status).toBe('succeeded');
+  });
+
+  it('cuts long arguments on the card and shows them all in a modal on "Show all"', async () => {
+    const note = `${'é🙂<&>'.repeat(600)}END`;
+    await h.slash({ text: `run verbose note="${note}"`, user_id: 'U0DEV', channel_id: 'C0OPS' });
+    const started = await h.slack.waitForCall(
+      'chat.postMessage',
+      (call) =>
+        call.args.channel === 'C0OPS' &&
+        !call.args.thread_ts &&
+        !seen.has(runIdIn(call.args.blocks) ?? ''),
+    );
+    const runId = runIdIn(started.args.blocks) as string;
+    seen.add(runId);
+    const card = await cardOf(h, runId);
+    expect(cardNow(h, card).buttons).toContain('approval_show_args');
+    expect(JSON.stringify(card.call.args.blocks)).not.toContain('END');
+
+    const clicked = await click(h, card, 'approval_show_args', card.value, 'U0RANDOM');
+    const opened = await h.slack.waitForCall(
+      'views.open',
+      (call) => call.args.trigger_id === clicked.triggerId,
+    );
+    expect(JSON.stringify(opened.args.view)).toContain('END');
+    expect(opened.response.body).toMatchObject({ ok: true });
+  });
+
+  it('a run waiting for approval survives its worker: another process resumes it on approval', async () => {
+    const first = await startHarness('approvals_restart', { workflowsDir: dir });
+    try {
+      const log = path.join(await mkdtemp(path.join(os.tmpdir(), 'cs-restart-')), 'log');
+      await first.slash({ text: `run guarded log=${log}`, user_id: 'U0DEV', channel_id: 'C0OPS' });
+      const started = await first.slack.waitForCall(
+        'chat.postMessage',
+        (call) => !call.args.thread_ts,
+      );
+      const runId = runIdIn(started.args.blocks) as string;
+      const card = await cardOf(first, runId);
+      await first.service.stop();
+
+      const second = await startHarness('approvals_restart', { workflowsDir: dir, share: first });
+      try {
+        await click(second, card, 'approval_approve', card.value, 'U0LEAD');
+        const run = await finalRun(second.db.collection('runs'), runId, { announced: true });
+        expect(run.status).toBe('succeeded');
+        expect(await readFile(log, 'utf8')).toBe('restarted api\n');
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await first.stop().catch(() => undefined);
+    }
   });
 });

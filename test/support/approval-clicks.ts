@@ -14,10 +14,15 @@ export interface PostedCard {
   call: SlackCall;
 }
 
-/** The buttons' action ids in a message's blocks. */
+/** The buttons' action ids in a message's blocks (actions blocks and section accessories). */
 export function buttonsIn(blocks: unknown): string[] {
   const ids: string[] = [];
-  for (const block of (blocks ?? []) as { type: string; elements?: { action_id?: string }[] }[]) {
+  for (const block of (blocks ?? []) as {
+    type: string;
+    elements?: { action_id?: string }[];
+    accessory?: { action_id?: string };
+  }[]) {
+    if (block.accessory?.action_id) ids.push(block.accessory.action_id);
     if (block.type !== 'actions') continue;
     for (const element of block.elements ?? []) if (element.action_id) ids.push(element.action_id);
   }
