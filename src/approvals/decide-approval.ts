@@ -48,13 +48,10 @@ export type DecisionResult =
   /** This click counted: an approval toward the quorum, the final approval, or the denial. */
   | { outcome: 'recorded'; approval: ApprovalRecord };
 
-/** How often a vote is tried again when another click changed the approval in between. */
-const VOTE_ATTEMPTS = 50;
-
 /**
- * One approver's click. Every change is a single conditional atomic update, so double clicks, two
- * approvers at once and Slack's retries record exactly one decision and resume the run once; the
- * others learn who decided. An unauthorized click or a card that no longer matches changes nothing
+ * One approver's click. Every decision is claimed by a single insert under a unique key, so double
+ * clicks, two approvers at once and Slack's retries record exactly one decision and resume the run
+ * once; the others learn who decided. An unauthorized click or a card that no longer matches changes nothing
  * and is audited.
  */
 export async function decideApproval(
@@ -63,7 +60,7 @@ export async function decideApproval(
 ): Promise<DecisionResult> {
   const checked = await checkDecider(deps, request);
   if ('outcome' in checked) return checked;
-  let approval = checked.approval;
+  const approval = checked.approval;
   const now = deps.clock();
 
   if (request.decision === 'deny') {
@@ -73,43 +70,27 @@ export async function decideApproval(
       request.userId,
       now,
       request.reason ?? 'no reason given',
-      approval.binding,
     );
     if (denied === null) return alreadyDecided(deps, approval.id);
     await settled(deps, denied);
     return { outcome: 'recorded', approval: denied };
   }
 
-  for (let attempt = 0; attempt < VOTE_ATTEMPTS; attempt++) {
-    if (approval.status !== ApprovalStatus.Pending) return { outcome: 'already', approval };
-    if (approval.approvals.some((vote) => vote.userId === request.userId)) {
-      return { outcome: 'already', approval };
-    }
-    const votes = approval.approvals.length;
-    const voted = await deps.approvals.addVote(
-      approval.id,
-      approval.binding,
-      request.userId,
-      now,
-      votes,
-      votes + 1 >= approval.required,
-    );
-    if (voted !== null) {
-      await deps.audit.record(
-        approvalEvent(voted, 'approval.voted', request.userId, now, {
-          votes: voted.approvals.length,
-          required: voted.required,
-        }),
-      );
-      if (voted.status === ApprovalStatus.Approved) await settled(deps, voted);
-      else await updateCard(deps, voted);
-      return { outcome: 'recorded', approval: voted };
-    }
-    const current = await deps.approvals.get(approval.id);
-    if (current === null) return { outcome: 'unknown' };
-    approval = current;
-  }
-  throw new Error(`approval ${approval.id}: gave up after ${VOTE_ATTEMPTS} racing votes`);
+  const { counted, approval: voted } = await deps.approvals.addVote(
+    approval.id,
+    request.userId,
+    now,
+  );
+  if (!counted) return { outcome: 'already', approval: voted };
+  await deps.audit.record(
+    approvalEvent(voted, 'approval.voted', request.userId, now, {
+      votes: voted.approvals.length,
+      required: voted.required,
+    }),
+  );
+  if (voted.status === ApprovalStatus.Approved) await settled(deps, voted);
+  else await updateCard(deps, voted);
+  return { outcome: 'recorded', approval: voted };
 }
 
 /**

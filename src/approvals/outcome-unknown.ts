@@ -98,7 +98,6 @@ export async function decideOutcome(
     request.userId,
     now,
     CHOICE_NOTE[request.choice],
-    checked.approval.binding,
   );
   if (decided === null) {
     const current = await deps.approvals.get(checked.approval.id);

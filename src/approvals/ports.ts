@@ -1,6 +1,9 @@
 import type { ApprovalRecord, ApprovalStatus, CardRef, People } from './approval';
 
-/** Persistence of approvals. Every change is one conditional atomic update of one document. */
+/**
+ * Persistence of approvals. Every decision is claimed by one insert under a unique key, so racing
+ * clicks, expiries and cancellations record exactly one outcome.
+ */
 export interface ApprovalRepository {
   /** Creates the approval unless one with its id exists; returns the stored one either way. */
   createOnce(approval: ApprovalRecord): Promise<ApprovalRecord>;
@@ -11,27 +14,25 @@ export interface ApprovalRepository {
   ofRun(runId: string): Promise<ApprovalRecord[]>;
   setCard(id: string, card: CardRef): Promise<void>;
   /**
-   * Adds `userId`'s approval if the approval is still pending, bound to `binding`, and holds
-   * exactly `expectedVotes` approvals (the caller saw none from this user among them); with
-   * `approvesNow`, also marks it approved. Two clicks racing: one wins, the other re-reads.
-   * @returns the updated approval, or null when any condition no longer held.
+   * Adds `userId`'s approval, once per user. The vote that fills the quorum also decides the
+   * approval (unless a denial, expiry or cancellation came first). `counted` is false when the
+   * user had voted already, or the approval was decided before this vote could count.
    */
   addVote(
     id: string,
-    binding: string,
     userId: string,
     at: Date,
-    expectedVotes: number,
-    approvesNow: boolean,
-  ): Promise<ApprovalRecord | null>;
-  /** Ends a pending approval as `status`; null if it was no longer pending. */
+  ): Promise<{ counted: boolean; approval: ApprovalRecord }>;
+  /**
+   * Ends a pending approval as `status`, exactly once however many try at the same moment;
+   * null when it had ended already.
+   */
   close(
     id: string,
     status: Exclude<ApprovalStatus, 'pending'>,
     by: string,
     at: Date,
     note?: string,
-    binding?: string,
   ): Promise<ApprovalRecord | null>;
   /** Marks the reminder sent, once; false if another worker did already. */
   markReminded(id: string, at: Date): Promise<boolean>;

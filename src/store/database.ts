@@ -1,6 +1,7 @@
 import mongoose, { type Connection } from 'mongoose';
 import { auditKey } from '../audit/audit-chain';
 import type { Redactor } from '../tools/redactor';
+import { approvalClaimModel } from './approval-claim-model';
 import { approvalModel } from './approval-model';
 import { auditEventModel } from './audit-event-model';
 import { auditHeadModel } from './audit-head-model';
@@ -37,12 +38,13 @@ export async function openDatabase(uri: string, options: DatabaseOptions): Promi
   await runs.createIndexes();
   const approvals = approvalModel(connection);
   await approvals.createIndexes();
+  const approvalClaims = approvalClaimModel(connection);
   const auditEvents = auditEventModel(connection);
   await auditEvents.createIndexes();
   return {
     connection,
     runs: new MongoRunRepository(runs),
-    approvals: new MongoApprovalRepository(approvals),
+    approvals: new MongoApprovalRepository(approvals, approvalClaims),
     audit: new MongoAuditLog(auditEvents, auditHeadModel(connection), {
       key: auditKey(options.auditHmacKey),
       ...(options.redactor ? { redactor: options.redactor } : {}),

@@ -7,6 +7,7 @@ import type {
   People,
 } from '../approvals/approval';
 import type { ApprovalRepository } from '../approvals/ports';
+import type { ApprovalClaimDocument } from './approval-claim-model';
 import { APPROVAL_SCHEMA_VERSION, type ApprovalDocument } from './approval-model';
 
 const DUPLICATE_KEY = 11000;
@@ -59,31 +60,51 @@ function toRecord(doc: ApprovalDocument): ApprovalRecord {
 }
 
 export class MongoApprovalRepository implements ApprovalRepository {
-  constructor(private readonly model: Model<ApprovalDocument>) {}
+  constructor(
+    private readonly model: Model<ApprovalDocument>,
+    private readonly claims: Model<ApprovalClaimDocument>,
+  ) {}
 
   async createOnce(approval: ApprovalRecord): Promise<ApprovalRecord> {
     const { id, approvals, createdAt, ...rest } = approval;
     try {
-      const created = await this.model.create({
+      await this.model.create({
         _id: id,
         ...rest,
         approvals,
-        votes: approvals.length,
         createdAt,
         schemaVersion: APPROVAL_SCHEMA_VERSION,
       });
-      return toRecord(created.toObject());
     } catch (error) {
       if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
-      const existing = await this.get(id);
-      if (existing === null) throw error;
-      return existing;
     }
+    const stored = await this.get(id);
+    if (stored === null) throw new Error(`approval ${id} vanished as it was created`);
+    return stored;
   }
 
+  /** The request as stored, with what its claims say: the claims are the truth of its state. */
   async get(id: string): Promise<ApprovalRecord | null> {
     const doc = await this.model.findById(id).lean();
-    return doc === null ? null : toRecord(doc);
+    if (doc === null) return null;
+    const claim = (key: string) => this.claims.findById(`${id}:${key}`).lean();
+    const slots = Array.from({ length: doc.required ?? 1 }, (_, n) => claim(`vote:${n}`));
+    const [final, reminded, escalated, ...votes] = await Promise.all([
+      claim('final'),
+      claim('reminded'),
+      claim('escalated'),
+      ...slots,
+    ]);
+    const record = toRecord(doc);
+    return {
+      ...record,
+      status: (final?.status as ApprovalStatus | undefined) ?? 'pending',
+      approvals: votes.flatMap((vote) => (vote ? [{ userId: vote.userId, at: vote.at }] : [])),
+      ...(final ? { decidedBy: final.userId, decidedAt: final.at } : {}),
+      ...(final?.note ? { decisionNote: final.note } : {}),
+      ...(reminded ? { remindedAt: reminded.at } : {}),
+      ...(escalated ? { escalatedAt: escalated.at, escalatedTo: peopleOf(escalated.to) } : {}),
+    };
   }
 
   async pending(limit: number): Promise<ApprovalRecord[]> {
@@ -91,13 +112,16 @@ export class MongoApprovalRepository implements ApprovalRepository {
       .find({ status: 'pending' })
       .sort({ createdAt: 1 })
       .limit(limit)
+      .select({ _id: 1 })
       .lean();
-    return docs.map(toRecord);
+    const current = await Promise.all(docs.map((doc) => this.get(doc._id as string)));
+    return current.filter((approval): approval is ApprovalRecord => approval?.status === 'pending');
   }
 
   async ofRun(runId: string): Promise<ApprovalRecord[]> {
-    const docs = await this.model.find({ runId }).sort({ step: 1 }).lean();
-    return docs.map(toRecord);
+    const docs = await this.model.find({ runId }).sort({ step: 1 }).select({ _id: 1 }).lean();
+    const current = await Promise.all(docs.map((doc) => this.get(doc._id as string)));
+    return current.filter((approval): approval is ApprovalRecord => approval !== null);
   }
 
   async setCard(id: string, card: CardRef): Promise<void> {
@@ -106,31 +130,25 @@ export class MongoApprovalRepository implements ApprovalRepository {
 
   async addVote(
     id: string,
-    binding: string,
     userId: string,
     at: Date,
-    expectedVotes: number,
-    approvesNow: boolean,
-  ): Promise<ApprovalRecord | null> {
-    const doc = await this.model
-      .findOneAndUpdate(
-        {
-          _id: id,
-          status: 'pending',
-          binding,
-          votes: expectedVotes,
-        },
-        {
-          $push: { approvals: { userId, at } },
-          $inc: { votes: 1 },
-          ...(approvesNow
-            ? { $set: { status: 'approved', decidedBy: userId, decidedAt: at } }
-            : {}),
-        },
-        { returnDocument: 'after' },
-      )
-      .lean();
-    return doc === null ? null : toRecord(doc);
+  ): Promise<{ counted: boolean; approval: ApprovalRecord }> {
+    const before = await this.mustGet(id);
+    if (before.status !== 'pending') return { counted: false, approval: before };
+    if (!(await this.claim(`${id}:voter:${userId}`, { approvalId: id, userId, at }))) {
+      return { counted: false, approval: await this.mustGet(id) };
+    }
+    for (let n = before.approvals.length; n < before.required; n++) {
+      if (!(await this.claim(`${id}:vote:${n}`, { approvalId: id, userId, at }))) continue;
+      // The vote that fills the quorum approves, unless a denial (or expiry) came first.
+      const last = n === before.required - 1;
+      const decided = last
+        ? await this.claim(`${id}:final`, { approvalId: id, status: 'approved', userId, at })
+        : (await this.claims.findById(`${id}:final`).lean()) === null;
+      const approval = await this.project(id);
+      return { counted: decided, approval };
+    }
+    return { counted: false, approval: await this.mustGet(id) };
   }
 
   async close(
@@ -139,41 +157,59 @@ export class MongoApprovalRepository implements ApprovalRepository {
     by: string,
     at: Date,
     note?: string,
-    binding?: string,
   ): Promise<ApprovalRecord | null> {
-    const doc = await this.model
-      .findOneAndUpdate(
-        { _id: id, status: 'pending', ...(binding === undefined ? {} : { binding }) },
-        {
-          $set: {
-            status,
-            decidedBy: by,
-            decidedAt: at,
-            ...(note === undefined ? {} : { decisionNote: note }),
-          },
-        },
-        { returnDocument: 'after' },
-      )
-      .lean();
-    return doc === null ? null : toRecord(doc);
+    const fields = { approvalId: id, status, userId: by, at, ...(note ? { note } : {}) };
+    if (!(await this.claim(`${id}:final`, fields))) return null;
+    return this.project(id);
   }
 
   async markReminded(id: string, at: Date): Promise<boolean> {
-    const result = await this.model.updateOne(
-      { _id: id, status: 'pending', remindedAt: { $exists: false } },
-      { $set: { remindedAt: at } },
-    );
-    return result.modifiedCount === 1;
+    return this.claim(`${id}:reminded`, { approvalId: id, at });
   }
 
   async escalate(id: string, to: People, at: Date): Promise<ApprovalRecord | null> {
-    const doc = await this.model
-      .findOneAndUpdate(
-        { _id: id, status: 'pending', escalatedAt: { $exists: false } },
-        { $set: { escalatedTo: to, escalatedAt: at } },
-        { returnDocument: 'after' },
-      )
-      .lean();
-    return doc === null ? null : toRecord(doc);
+    const current = await this.get(id);
+    if (current?.status !== 'pending') return null;
+    if (!(await this.claim(`${id}:escalated`, { approvalId: id, to, at }))) return null;
+    return this.project(id);
+  }
+
+  /** Inserts a claim; false when one with this id exists (someone else claimed it first). */
+  private async claim(id: string, fields: Record<string, unknown>): Promise<boolean> {
+    try {
+      await this.claims.create({ _id: id, ...fields });
+      return true;
+    } catch (error) {
+      if ((error as { code?: number }).code === DUPLICATE_KEY) return false;
+      throw error;
+    }
+  }
+
+  private async mustGet(id: string): Promise<ApprovalRecord> {
+    const approval = await this.get(id);
+    if (approval === null) throw new Error(`approval ${id} does not exist`);
+    return approval;
+  }
+
+  /**
+   * Copies the claims' verdict onto the approval document, for queries by status and for people
+   * reading the collection. Only a hint: `get` reads the claims.
+   */
+  private async project(id: string): Promise<ApprovalRecord> {
+    const approval = await this.mustGet(id);
+    await this.model.updateOne(
+      { _id: id },
+      {
+        $set: {
+          status: approval.status,
+          approvals: approval.approvals,
+          ...(approval.decidedBy ? { decidedBy: approval.decidedBy } : {}),
+          ...(approval.decidedAt ? { decidedAt: approval.decidedAt } : {}),
+          ...(approval.decisionNote ? { decisionNote: approval.decisionNote } : {}),
+          ...(approval.escalatedTo ? { escalatedTo: approval.escalatedTo } : {}),
+        },
+      },
+    );
+    return approval;
   }
 }
