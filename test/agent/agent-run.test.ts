@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Collection } from 'mongoose';
-import { cardOf } from '../support/approval-clicks';
+import { cardOf, click, submitDenyReason } from '../support/approval-clicks';
 import { type Harness, startHarness } from '../support/countersign-harness';
 import { eventually } from '../support/eventually';
 import { type FakeAnthropicApi, startFakeAnthropicApi } from '../support/fake-anthropic-api';
@@ -390,5 +390,39 @@ describe('agent runs: a Claude tool-use loop through the fake Anthropic API', ()
       status: 'refused',
       error: 'invalid arguments: the arguments must be an object, not "now"',
     });
+  });
+
+  it('gives the model a denial’s reason as the call’s error, and lets it go on', async () => {
+    anthropic.script([
+      { text: 'Restarting it.', toolUse: { name: 'restart', input: {} } },
+      { text: 'Understood: I will not restart it.' },
+    ]);
+    const { runId } = await start('run triage service=api');
+    const card = await cardOf(h, runId);
+    const clicked = await click(h, card, 'approval_deny', card.value, 'U0LEAD');
+    await submitDenyReason(h, clicked.triggerId, 'U0LEAD', 'peak traffic; try after 18:00');
+    const run = await finalRun(runs, runId, { announced: true });
+    expect(run.status).toBe('succeeded');
+    expect(run.result).toBe('Understood: I will not restart it.');
+    const result = anthropic.requests[1]?.body.messages.at(-1)?.content as unknown[];
+    expect(result[0]).toMatchObject({
+      type: 'tool_result',
+      is_error: true,
+      content: 'denied by U0LEAD: peak traffic; try after 18:00',
+    });
+  });
+
+  it('runs an approved call and gives the model its result', async () => {
+    anthropic.script([
+      { toolUse: { name: 'restart', input: {} } },
+      (request) => ({ text: `done: ${JSON.stringify(request.body.messages.at(-1)?.content)}` }),
+    ]);
+    const { runId } = await start('run triage service=api');
+    const card = await cardOf(h, runId);
+    await click(h, card, 'approval_approve', card.value, 'U0LEAD');
+    const run = await finalRun(runs, runId, { announced: true });
+    expect(run.status).toBe('succeeded');
+    expect(run.steps.s0).toMatchObject({ status: 'succeeded', output: 'restarted' });
+    expect(run.result).toContain('restarted');
   });
 });
