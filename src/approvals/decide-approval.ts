@@ -129,8 +129,8 @@ async function alreadyDecided(deps: DecideApprovalDeps, id: string): Promise<Dec
   return current === null ? { outcome: 'unknown' } : { outcome: 'already', approval: current };
 }
 
-/** Whether `userId` may decide, or why not. */
-async function mayDecide(
+/** Whether `userId` may decide, or why not (App Home lists what a user may decide). */
+export async function mayDecide(
   groups: UsergroupDirectory,
   approval: ApprovalRecord,
   userId: string,

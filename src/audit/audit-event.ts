@@ -46,11 +46,14 @@ export interface ManifestEvent {
 /** The service itself, acting on a run or a file (not a person). */
 export const SERVICE_ACTOR = 'countersign';
 
-/** A run's lifecycle: recorded (by its requester), started and finished (by the service). */
+/**
+ * A run's lifecycle: recorded (by its requester), started and finished (by the service), cancelled
+ * (by its requester or an admin).
+ */
 export interface RunEvent {
-  type: 'run.requested' | 'run.started' | 'run.finished';
+  type: 'run.requested' | 'run.started' | 'run.finished' | 'run.cancelled';
   at: Date;
-  /** The requester for `run.requested`; {@link SERVICE_ACTOR} otherwise. */
+  /** The requester for `run.requested`, who cancelled for `run.cancelled`; {@link SERVICE_ACTOR} otherwise. */
   actor: string;
   runId: string;
   workflow: string;
@@ -58,7 +61,8 @@ export interface RunEvent {
   channel?: string;
   /**
    * requested: manifestHash, inputs (canonical JSON), dryRun; finished: status, and error or
-   * resultSha256 (the result itself lives with the run and may be pruned by retention).
+   * resultSha256 (the result itself lives with the run and may be pruned by retention);
+   * cancelled: from (the status it left), asAdmin (an admin cancelled someone else's run).
    */
   details?: Record<string, AuditDetail>;
   /** The same fact recorded twice (a retried attempt) is stored once: `<runId>:started`. */
@@ -88,9 +92,12 @@ export interface ToolCallEvent {
   key?: string;
 }
 
-/** Someone asked for the timeline of a run they may not see; they were told it does not exist. */
+/**
+ * Someone asked for the timeline of a run they may not see (`view_refused`), or to cancel one
+ * they may not cancel (`cancel_refused`); they were told it does not exist.
+ */
 export interface RunViewRefusedEvent {
-  type: 'run.view_refused';
+  type: 'run.view_refused' | 'run.cancel_refused';
   at: Date;
   actor: string;
   team: string;

@@ -5,6 +5,7 @@ import { executeToolCall, gateToolCall, mayRepeatInterrupted } from './call-tool
 import { agentToolPolicy, dryRunResult } from './dry-run';
 import {
   ChannelUnavailableError,
+  LostClaimError,
   RunInterruptedError,
   type ToolSession,
   ToolSetupError,
@@ -25,6 +26,24 @@ export { announce } from './run-attempt';
  * @throws LostClaimError when a newer attempt took the run over; RunInterruptedError on abort.
  */
 export async function executeRun(
+  deps: ExecuteRunDeps,
+  runId: string,
+  attempt: Attempt,
+): Promise<RunRecord | null> {
+  try {
+    return await carryRun(deps, runId, attempt);
+  } catch (error) {
+    if (!(error instanceof LostClaimError)) throw error;
+    // Cancelled while this attempt carried it: the cancel's own job found this one still active
+    // (and so queued nothing), so this attempt tells Slack how the run ended.
+    const run = await deps.runs.get(runId);
+    if (run?.status !== RunStatus.Cancelled) throw error;
+    deps.log.info({ runId }, 'the run was cancelled while this attempt carried it');
+    return announce(deps, run);
+  }
+}
+
+async function carryRun(
   deps: ExecuteRunDeps,
   runId: string,
   attempt: Attempt,

@@ -18,24 +18,30 @@ export interface RunRepository {
   claim(id: string, owner: string): Promise<RunRecord | null>;
   /**
    * Moves the run to `to` only if its status is one of `from` (and, given `owner`, only if that
-   * attempt still carries it); null if it was not.
+   * attempt still carries it); null if it was not. `detail` and `by` go into the history entry.
    */
   transition(
     id: string,
     from: readonly RunStatus[],
     to: RunStatus,
     at: Date,
-    fields?: { detail?: string; result?: string; error?: string },
+    fields?: TransitionFields,
     owner?: string,
   ): Promise<RunRecord | null>;
   /** Records the thread once; returns the thread that is stored (an earlier one wins). */
   setThreadOnce(id: string, thread: ThreadRef): Promise<ThreadRef>;
-  /** Inserts or replaces the step with the same index. @throws LostClaimError if `owner` no longer carries the run. */
+  /**
+   * Inserts or replaces the step with the same index. A step that has not ended (about to execute,
+   * or waiting for approval) is saved only while the run is `running`; an ended one whenever
+   * `owner` carries the run, so the outcome of a call in flight when the run was cancelled is kept.
+   * @throws LostClaimError if `owner` no longer carries the run, or it stopped running.
+   */
   saveStep(id: string, step: StepRecord, owner: string): Promise<void>;
   /**
    * Saves an agent's progress in one atomic update: appends messages to its transcript, adds to
    * its usage, and records why the model's answer ended.
-   * @throws LostClaimError if `owner` no longer carries the run.
+   * @throws LostClaimError if `owner` no longer carries the run, or it stopped running (so a
+   * cancelled run asks the model nothing more).
    */
   saveAgentProgress(id: string, owner: string, progress: AgentProgress): Promise<void>;
   /**
@@ -71,6 +77,15 @@ export interface RunRepository {
   findUnannounced(before: Date, limit: number): Promise<RunRecord[]>;
   /** The newest runs first, of one requester (a Slack user id) or, without one, of everyone. */
   recent(query: { requesterId?: string; limit: number }): Promise<RunSummary[]>;
+}
+
+/** What a status change records besides the status. */
+export interface TransitionFields {
+  detail?: string;
+  /** Who made the change, when a person did. */
+  by?: string;
+  result?: string;
+  error?: string;
 }
 
 /** What one step of an agent's loop adds to its run. */

@@ -11,6 +11,7 @@ import {
   type RunNotifier,
   type RunRepository,
   type ToolRunner,
+  type TransitionFields,
 } from './ports';
 import {
   ACTIVE_RUN_STATUSES,
@@ -91,7 +92,7 @@ export class RunAttempt {
   async transition(
     from: readonly RunStatus[],
     to: RunStatus,
-    fields: { detail?: string; result?: string; error?: string } = {},
+    fields: TransitionFields = {},
   ): Promise<RunRecord> {
     const moved = await this.deps.runs.transition(
       this.run.id,

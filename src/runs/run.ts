@@ -74,6 +74,8 @@ export interface StatusChange {
   status: RunStatus;
   at: Date;
   detail?: string;
+  /** The Slack user who made the change, when a person did (`/countersign cancel`). */
+  by?: string;
 }
 
 /** Where the run's "started" message is; progress goes into its thread. */

@@ -2,12 +2,7 @@ import type { webApi } from '@slack/bolt';
 import type { ApprovalRecord, CardRef } from '../approvals/approval';
 import type { ApprovalNotifier } from '../approvals/ports';
 import { approvalCard, approvalEscalation, approvalReminder } from './blocks/approval-card';
-
-/** A link to a message, for DMs that point at the card. */
-export function messageLink(card: CardRef, threadTs?: string): string {
-  const link = `https://slack.com/archives/${card.channel}/p${card.ts.replace('.', '')}`;
-  return threadTs ? `${link}?thread_ts=${threadTs}&cid=${card.channel}` : link;
-}
+import { messageLink } from './blocks/approval-text';
 
 /** Approval cards and approvers' direct messages through the Web API. */
 export class SlackApprovalNotifier implements ApprovalNotifier {

@@ -1,10 +1,15 @@
 import type { Model } from 'mongoose';
-import { type AgentProgress, LostClaimError, type RunRepository } from '../runs/ports';
+import {
+  type AgentProgress,
+  LostClaimError,
+  type RunRepository,
+  type TransitionFields,
+} from '../runs/ports';
 import {
   FINAL_RUN_STATUSES,
   type NewRun,
   type RunRecord,
-  type RunStatus,
+  RunStatus,
   type RunSummary,
   type StepRecord,
   type ThreadRef,
@@ -95,16 +100,18 @@ export class MongoRunRepository implements RunRepository {
     from: readonly RunStatus[],
     to: RunStatus,
     at: Date,
-    fields: { detail?: string; result?: string; error?: string } = {},
+    fields: TransitionFields = {},
     owner?: string,
   ): Promise<RunRecord | null> {
-    const { detail, ...outcome } = fields;
+    const { detail, by, ...outcome } = fields;
     const doc = await this.model
       .findOneAndUpdate(
         { _id: id, status: { $in: from }, ...(owner === undefined ? {} : { owner }) },
         {
           $set: { status: to, ...outcome },
-          $push: { history: { status: to, at, ...(detail ? { detail } : {}) } },
+          $push: {
+            history: { status: to, at, ...(detail ? { detail } : {}), ...(by ? { by } : {}) },
+          },
         },
         { returnDocument: 'after' },
       )
@@ -126,12 +133,14 @@ export class MongoRunRepository implements RunRepository {
   }
 
   async saveStep(id: string, step: StepRecord, owner: string): Promise<void> {
+    // A call about to start (or to wait) needs a running run: a cancelled one starts nothing more.
+    const running = step.finishedAt === undefined ? { status: RunStatus.Running } : {};
     const result = await this.model.updateOne(
-      { _id: id, owner },
+      { _id: id, owner, ...running },
       { $set: { [`steps.s${step.index}`]: step } },
     );
     if (result.matchedCount === 0)
-      throw new LostClaimError(`run ${id} is carried by another attempt`);
+      throw new LostClaimError(`run ${id} is carried by another attempt, or no longer running`);
   }
 
   async saveAgentProgress(id: string, owner: string, progress: AgentProgress): Promise<void> {
@@ -150,9 +159,12 @@ export class MongoRunRepository implements RunRepository {
     }
     if (progress.stopReason !== undefined) update.$set = { lastStopReason: progress.stopReason };
     if (Object.keys(update).length === 0) return;
-    const result = await this.model.updateOne({ _id: id, owner }, update);
+    const result = await this.model.updateOne(
+      { _id: id, owner, status: RunStatus.Running },
+      update,
+    );
     if (result.matchedCount === 0)
-      throw new LostClaimError(`run ${id} is carried by another attempt`);
+      throw new LostClaimError(`run ${id} is carried by another attempt, or no longer running`);
   }
 
   async settleStep(

@@ -4,7 +4,13 @@ import { type Connection, type Model, Schema } from 'mongoose';
 export const RUN_SCHEMA_VERSION = 1;
 
 const statusChangeSchema = new Schema(
-  { status: { type: String, required: true }, at: { type: Date, required: true }, detail: String },
+  {
+    status: { type: String, required: true },
+    at: { type: Date, required: true },
+    detail: String,
+    // Who made the change, when a person did; absent from older entries, which read the same.
+    by: String,
+  },
   { _id: false },
 );
 

@@ -447,6 +447,52 @@ describe('the fake Slack Web API', () => {
       ]);
     });
 
+    it('publishes a Home tab per user, keeping its view id, and keeps the latest', async () => {
+      const first = await client.views.publish({
+        user_id: 'U0ADA',
+        view: { type: 'home', blocks: [section('first')] },
+      });
+      expect(first.view).toMatchObject({ id: expect.stringMatching(/^V/), type: 'home' });
+      const second = await client.views.publish({
+        user_id: 'U0ADA',
+        view: { type: 'home', blocks: [section('second')] },
+      });
+      expect(second.view?.id).toBe(first.view?.id);
+      expect(slack.homeView('U0ADA')?.blocks).toEqual([section('second')]);
+      expect(slack.homeView('U0BOB')).toBeUndefined();
+      const stale = await slackError(
+        client.views.publish({
+          user_id: 'U0ADA',
+          hash: String(first.view?.hash),
+          view: { type: 'home', blocks: [section('third')] },
+        }),
+      );
+      expect(stale.data.error).toBe('hash_conflict');
+    });
+
+    it('refuses views.publish without a user_id, of a modal, or over 100 blocks', async () => {
+      const home = { type: 'home', blocks: [section('x')] };
+      const noUser = await slackError(client.apiCall('views.publish', { view: home }));
+      expect(noUser.data.error).toBe('invalid_arguments');
+      const modal = await slackError(
+        client.apiCall('views.publish', {
+          user_id: 'U0ADA',
+          view: { type: 'modal', title: plain('x'), blocks: [] },
+        }),
+      );
+      expect(modal.data.response_metadata?.messages).toEqual([
+        '[ERROR] must be one of: home [json-pointer:/view/type]',
+      ]);
+      const many = await slackError(
+        client.apiCall('views.publish', {
+          user_id: 'U0ADA',
+          view: { type: 'home', blocks: Array.from({ length: 101 }, () => section('x')) },
+        }),
+      );
+      expect(many.data.error).toBe('invalid_arguments');
+      expect(slack.homeView('U0ADA')).toBeUndefined();
+    });
+
     it('opens a DM channel for a user', async () => {
       const result = await client.conversations.open({ users: 'U1' });
       expect(result.channel?.id).toMatch(/^D/);

@@ -159,6 +159,8 @@ export class FakeSlackApi {
   private handlers = new Map<string, SlackMethodHandler>();
   private messageStore = new Map<string, FakeSlackMessage>();
   private views = new Map<string, Record<string, unknown>>();
+  /** Each user's Home tab view, as last published. */
+  private homeViews = new Map<string, Record<string, unknown>>();
   private users = new Map<string, FakeSlackUser>();
   private usergroups = new Map<string, string[]>();
   private channelsWithoutBot = new Set<string>();
@@ -183,6 +185,7 @@ export class FakeSlackApi {
       'views.open': (args) => this.openView(args, 'views.open'),
       'views.push': (args) => this.openView(args, 'views.push'),
       'views.update': (args) => this.updateView(args),
+      'views.publish': (args) => this.publishView(args),
       'conversations.open': (args) => this.openConversation(args),
       'usergroups.users.list': (args) => this.listUsergroupUsers(args),
       'users.info': (args) => this.userInfo(args),
@@ -209,13 +212,14 @@ export class FakeSlackApi {
     return closeServer(this.server);
   }
 
-  /** Forgets calls, faults, messages, views, users, usergroups and channel states. */
+  /** Forgets calls, faults, messages, views (Home tabs too), users, usergroups and channel states. */
   reset(): void {
     this.calls.length = 0;
     this.faults = new Map();
     this.handlers = new Map();
     this.messageStore = new Map();
     this.views = new Map();
+    this.homeViews = new Map();
     this.users = new Map();
     this.usergroups = new Map();
     this.channelsWithoutBot = new Set();
@@ -326,6 +330,11 @@ export class FakeSlackApi {
   /** A view opened or updated through the fake, by its id. */
   view(viewId: string): Record<string, unknown> | undefined {
     return this.views.get(viewId);
+  }
+
+  /** The Home tab view last published for `userId` (views.publish). */
+  homeView(userId: string): Record<string, unknown> | undefined {
+    return this.homeViews.get(userId);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -588,6 +597,40 @@ export class FakeSlackApi {
     const id = String(existing.id);
     const stored = this.viewBody(id, view, existing.root_view_id as string | null);
     this.views.set(id, stored);
+    return { ok: true, view: stored };
+  }
+
+  /**
+   * views.publish: a `home` view for one user, checked as Slack checks it. Each user's Home keeps
+   * its view id across publishes; a `hash` that is not the current one answers `hash_conflict`.
+   */
+  private publishView(args: Record<string, unknown>): Record<string, unknown> {
+    const userId = stringArg(args.user_id);
+    if (!userId) {
+      throw invalidArguments([{ pointer: '/', message: 'missing required field: user_id' }]);
+    }
+    if (!/^[UW][A-Z0-9]+$/.test(userId)) {
+      throw invalidArguments([{ pointer: '/user_id', message: 'invalid `user_id`' }]);
+    }
+    if (args.view === undefined) {
+      throw invalidArguments([{ pointer: '/', message: 'missing required field: view' }]);
+    }
+    const view = args.view;
+    const problems = validateView(view);
+    if (isRecord(view) && view.type !== 'home') {
+      problems.push({ pointer: '/view/type', message: 'must be one of: home' });
+    }
+    if (problems.length > 0 || !isRecord(view)) throw invalidArguments(problems);
+    const existing = this.homeViews.get(userId);
+    const hash = stringArg(args.hash);
+    if (hash && existing && hash !== existing.hash) throw new FakeSlackError('hash_conflict');
+    let id = existing?.id as string | undefined;
+    if (id === undefined) {
+      this.viewCounter += 1;
+      id = `V${String(this.viewCounter).padStart(10, '0')}`;
+    }
+    const stored = this.viewBody(id, view, id);
+    this.homeViews.set(userId, stored);
     return { ok: true, view: stored };
   }
 

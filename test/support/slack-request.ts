@@ -28,10 +28,11 @@ async function post(
   secret: string,
   body: string,
   options: SignedRequestOptions,
+  contentType = 'application/x-www-form-urlencoded',
 ): Promise<SlackResponse> {
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
   const headers: Record<string, string> = {
-    'content-type': 'application/x-www-form-urlencoded',
+    'content-type': contentType,
     'x-slack-request-timestamp': String(timestamp),
     'x-slack-signature':
       options.signature ?? slackSignature(options.secret ?? secret, timestamp, body),
@@ -110,4 +111,40 @@ export function sendInteraction(
 ): Promise<SlackResponse> {
   const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
   return post(url, secret, body, options);
+}
+
+let events = 0;
+
+/**
+ * Sends an Events API delivery as Slack does: the `event_callback` envelope around `event`, as
+ * JSON, signed.
+ */
+export function sendEvent(
+  url: string,
+  secret: string,
+  event: Record<string, unknown> & { type: string },
+  options: SignedRequestOptions = {},
+): Promise<SlackResponse> {
+  events += 1;
+  const now = Math.floor(Date.now() / 1000);
+  const envelope = {
+    token: 'deprecated-verification-token',
+    team_id: 'T0TEST',
+    api_app_id: 'A0APP',
+    event: { event_ts: `${now}.${String(events).padStart(6, '0')}`, ...event },
+    type: 'event_callback',
+    event_id: `Ev0${process.pid}${events}`,
+    event_time: now,
+    authorizations: [
+      {
+        enterprise_id: null,
+        team_id: 'T0TEST',
+        user_id: 'U0BOT',
+        is_bot: true,
+        is_enterprise_install: false,
+      },
+    ],
+    is_ext_shared_channel: false,
+  };
+  return post(url, secret, JSON.stringify(envelope), options, 'application/json');
 }

@@ -42,10 +42,13 @@ export function approvalArgumentsModal(approval: ApprovalRecord): types.ModalVie
 }
 
 /** Asks the denier why (Deny opens it); the reason is shown on the card. */
-export function denyReasonModal(approval: ApprovalRecord): types.ModalView {
+export function denyReasonModal(
+  approval: ApprovalRecord,
+  { fromHome = false }: { fromHome?: boolean } = {},
+): types.ModalView {
   return {
     type: 'modal',
-    callback_id: DENY_REASON_VIEW.callbackId,
+    callback_id: fromHome ? DENY_REASON_VIEW.homeCallbackId : DENY_REASON_VIEW.callbackId,
     private_metadata: approvalValue(approval),
     title: plain('Deny this call'),
     submit: plain('Deny'),

@@ -1,4 +1,4 @@
-import type { ApprovalRecord, People } from '../../approvals/approval';
+import type { ApprovalRecord, CardRef, People } from '../../approvals/approval';
 import { cutEnd, visibleText } from './arguments-text';
 import {
   channelMention,
@@ -85,4 +85,10 @@ export function cardLinkText(cardLink: string, channel: string, label: string): 
     return `<${cardLink}|${label}>`;
   }
   return `${label} in ${channelMention(channel)}`;
+}
+
+/** A link to a message (the card), for direct messages and App Home that point at it. */
+export function messageLink(card: CardRef, threadTs?: string): string {
+  const link = `https://slack.com/archives/${card.channel}/p${card.ts.replace('.', '')}`;
+  return threadTs ? `${link}?thread_ts=${threadTs}&cid=${card.channel}` : link;
 }

@@ -14,6 +14,8 @@ export const APPROVAL_ACTION = {
 /** The deny-reason modal: its callback, and where its one input is in `view.state.values`. */
 export const DENY_REASON_VIEW = {
   callbackId: 'approval_deny_reason',
+  /** The same modal opened from App Home: its submission also updates the denier's Home. */
+  homeCallbackId: 'approval_deny_reason_home',
   blockId: 'reason',
   actionId: 'reason_input',
   maxLength: 2000,

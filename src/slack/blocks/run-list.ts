@@ -13,7 +13,8 @@ export interface RunListing {
 /** Leaves room for the header and the closing note in Slack's 50 blocks. */
 const RUN_SECTIONS = 10;
 
-function describeRun(run: RunSummary, everyone: boolean): string {
+/** One run on one line: id, workflow, status, when; `dry run`; with `everyone`, its requester. */
+export function runLine(run: RunSummary, everyone: boolean): string {
   const parts = [
     `${inlineCode(run.id)} *${escapeMrkdwn(run.workflow)}* ${STATUS_LABEL[run.status] ?? escapeMrkdwn(run.status)}`,
     slackDate(run.createdAt),
@@ -39,7 +40,7 @@ export function runListMessage({ runs, everyone }: RunListing): SlackMessage {
     blocks: [
       section(intro),
       ...packSections(
-        runs.map((run) => describeRun(run, everyone)),
+        runs.map((run) => runLine(run, everyone)),
         RUN_SECTIONS,
         ['run', 'runs'],
         '\n',

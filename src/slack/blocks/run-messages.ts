@@ -7,7 +7,7 @@ import {
   type StepRecord,
   StepStatus,
 } from '../../runs/run';
-import { codeBlock, escapeMrkdwn, fitText, inlineCode } from './mrkdwn';
+import { codeBlock, escapeMrkdwn, fitText, inlineCode, userMention } from './mrkdwn';
 
 export interface SlackMessage {
   text: string;
@@ -26,6 +26,13 @@ export const STATUS_LABEL: Record<RunStatus, string> = {
   [RunStatus.Cancelled]: ':no_entry_sign: cancelled',
 };
 
+/** The run's status, and who set it when a person did: `:no_entry_sign: cancelled by <@U…>`. */
+export function statusLabel(run: Pick<RunRecord, 'status' | 'history'>): string {
+  const change = run.history.at(-1);
+  const by = change?.status === run.status && change.by ? ` by ${userMention(change.by)}` : '';
+  return `${STATUS_LABEL[run.status]}${by}`;
+}
+
 function inputsLine(run: RunRecord): string {
   const pairs = Object.entries(run.inputs).map(([name, value]) => `${name}=${String(value)}`);
   return pairs.length > 0 ? `Inputs: ${escapeMrkdwn(pairs.join('  '))}` : 'No inputs';
@@ -34,6 +41,7 @@ function inputsLine(run: RunRecord): string {
 /** The run's top message: posted when it starts, updated in place when it ends. */
 export function runHeadline(run: RunRecord): SlackMessage {
   const status = run.status === RunStatus.Queued ? RunStatus.Running : run.status;
+  const label = status === run.status ? statusLabel(run) : STATUS_LABEL[status];
   const dry = run.dryRun ? 'Dry run of ' : '';
   const text = `${dry}${run.workflow} ${status} · run ${run.id} · requested by <@${run.requester.userId}>`;
   return {
@@ -44,7 +52,7 @@ export function runHeadline(run: RunRecord): SlackMessage {
         block_id: 'run_headline',
         text: {
           type: 'mrkdwn',
-          text: `${dry}*${run.workflow}* ${STATUS_LABEL[status]}${run.dryRun ? ' · calls above low risk are simulated, not run' : ''}\nRequested by <@${run.requester.userId}> · run \`${run.id}\``,
+          text: `${dry}*${run.workflow}* ${label}${run.dryRun ? ' · calls above low risk are simulated, not run' : ''}\nRequested by <@${run.requester.userId}> · run \`${run.id}\``,
         },
       },
       {
@@ -102,7 +110,7 @@ export function stepOutcomeMessage(run: RunRecord, step: StepRecord): SlackMessa
 
 export function runFinishedMessage(run: RunRecord): SlackMessage {
   const detail = run.status === RunStatus.Succeeded ? run.result : run.error;
-  const title = `Run \`${run.id}\` ${STATUS_LABEL[run.status]}`;
+  const title = `Run \`${run.id}\` ${statusLabel(run)}`;
   return {
     text: `Run ${run.id} ${run.status}${detail ? `: ${escapeMrkdwn(fitText(detail, 200))}` : ''}`,
     blocks: [
@@ -136,6 +144,6 @@ function usageContext(usage: AgentUsage): types.KnownBlock {
 /** The outcome told privately when there is no thread to post it in. */
 export function privateOutcome(run: RunRecord): string {
   const detail = run.status === RunStatus.Succeeded ? run.result : run.error;
-  const outcome = `Run \`${run.id}\` of *${run.workflow}* ${STATUS_LABEL[run.status]}`;
+  const outcome = `Run \`${run.id}\` of *${run.workflow}* ${statusLabel(run)}`;
   return detail ? `${outcome}: ${escapeMrkdwn(fitText(detail, 2000))}` : outcome;
 }

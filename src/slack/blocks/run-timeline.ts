@@ -18,7 +18,7 @@ import {
   slackDate,
   userMention,
 } from './mrkdwn';
-import { type SlackMessage, STATUS_LABEL } from './run-messages';
+import { type SlackMessage, STATUS_LABEL, statusLabel } from './run-messages';
 import { note, packSections, SECTION_TEXT, section } from './sections';
 
 /** A step's output or error is cut to this in the timeline; the run's thread shows more. */
@@ -87,7 +87,8 @@ function inputs(run: RunRecord): string {
 
 function statusChange(change: StatusChange): string {
   const detail = change.detail ? ` — ${escapeMrkdwn(clipLine(change.detail, 300))}` : '';
-  return `• ${slackDate(change.at, DATE_FORMAT.seconds)}  ${STATUS_LABEL[change.status] ?? escapeMrkdwn(change.status)}${detail}`;
+  const by = change.by ? ` by ${userMention(change.by)}` : '';
+  return `• ${slackDate(change.at, DATE_FORMAT.seconds)}  ${STATUS_LABEL[change.status] ?? escapeMrkdwn(change.status)}${by}${detail}`;
 }
 
 function describeStep(step: StepRecord, total: number, pruned: boolean): string {
@@ -133,7 +134,7 @@ function outcome(run: RunRecord): string {
     return `*Not finished yet*: ${STATUS_LABEL[run.status]}. Ask again later, or follow the thread.`;
   }
   const ended = run.history.at(-1)?.at ?? run.updatedAt;
-  const title = `*Outcome*: ${STATUS_LABEL[run.status]} ${slackDate(ended, DATE_FORMAT.seconds)}`;
+  const title = `*Outcome*: ${statusLabel(run)} ${slackDate(ended, DATE_FORMAT.seconds)}`;
   const detail = run.error ?? run.result;
   if (detail?.trim()) return `${title}\n${codeBlock(detail, OUTCOME_DETAIL)}`;
   return run.detailsPrunedAt ? `${title}\n_(result removed)_` : title;

@@ -1,8 +1,9 @@
 import { decideApproval } from '../../../approvals/decide-approval';
 import { parseApprovalValue } from '../../blocks/approval-value';
+import { republishAppHome } from '../../publish-app-home';
 import type { CommandDeps } from '../commands/deps';
 import { decisionAnswer } from './decision-answer';
-import { type ButtonArgs, buttonValue, tellClicker } from './tell-clicker';
+import { type ButtonArgs, buttonValue, clickedInHome, tellClicker } from './tell-clicker';
 
 /** Approve: one approval toward the quorum, or the one that lets the call run. */
 export async function approveCall(deps: CommandDeps, args: ButtonArgs): Promise<void> {
@@ -20,4 +21,5 @@ export async function approveCall(deps: CommandDeps, args: ButtonArgs): Promise<
   });
   const answer = decisionAnswer(result);
   if (answer !== undefined) await tellClicker(args, answer);
+  if (clickedInHome(args)) await republishAppHome(deps, args.client, args.body.user.id);
 }

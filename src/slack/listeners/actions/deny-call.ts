@@ -1,9 +1,10 @@
 import { checkDecider } from '../../../approvals/decide-approval';
 import { denyReasonModal } from '../../blocks/approval-card';
 import { parseApprovalValue } from '../../blocks/approval-value';
+import { republishAppHome } from '../../publish-app-home';
 import type { CommandDeps } from '../commands/deps';
 import { decisionAnswer } from './decision-answer';
-import { type ButtonArgs, buttonValue, tellClicker } from './tell-clicker';
+import { type ButtonArgs, buttonValue, clickedInHome, tellClicker } from './tell-clicker';
 
 /** Deny: asks for the reason in a modal, if the clicker may decide; the submission decides. */
 export async function denyCall(deps: CommandDeps, args: ButtonArgs): Promise<void> {
@@ -20,10 +21,12 @@ export async function denyCall(deps: CommandDeps, args: ButtonArgs): Promise<voi
   });
   if ('outcome' in checked) {
     await tellClicker(args, decisionAnswer(checked) ?? 'Nothing was decided.');
+    // Decided meanwhile, or not theirs to decide after all: Home shows it no more.
+    if (clickedInHome(args)) await republishAppHome(deps, args.client, args.body.user.id);
     return;
   }
   await args.client.views.open({
     trigger_id: args.body.trigger_id,
-    view: denyReasonModal(checked.approval),
+    view: denyReasonModal(checked.approval, { fromHome: clickedInHome(args) }),
   });
 }

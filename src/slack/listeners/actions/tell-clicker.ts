@@ -19,3 +19,8 @@ export function buttonValue(args: ButtonArgs): string {
   const action = args.action as { value?: string };
   return action.value ?? '';
 }
+
+/** Whether the click came from the clicker's App Home rather than a card in a channel. */
+export function clickedInHome(args: ButtonArgs): boolean {
+  return args.body.view?.type === 'home';
+}

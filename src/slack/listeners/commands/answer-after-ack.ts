@@ -23,9 +23,10 @@ export async function answerAfterAck(
   { ack, respond }: Args,
   subcommand: string,
   read: () => Promise<Answer>,
+  unavailable = UNAVAILABLE,
 ): Promise<void> {
   await ack();
-  deps.track(answer(deps, respond, subcommand, read));
+  deps.track(answer(deps, respond, subcommand, read, unavailable));
 }
 
 async function answer(
@@ -33,6 +34,7 @@ async function answer(
   respond: Args['respond'],
   subcommand: string,
   read: () => Promise<Answer>,
+  unavailable: string,
 ): Promise<void> {
   const log = deps.log.child({ subcommand });
   let message: Answer;
@@ -49,7 +51,7 @@ async function answer(
     ]);
   } catch (error) {
     log.error({ err: error }, 'could not read the runs to answer a command');
-    message = { text: UNAVAILABLE };
+    message = { text: unavailable };
   } finally {
     clearTimeout(timer);
   }

@@ -1,6 +1,7 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { CommandLineError, splitWords } from '../../../workflows/command-line';
 import { escapeMrkdwn } from '../../blocks/mrkdwn';
+import { cancelRunCommand } from './cancel-run';
 import type { CommandDeps } from './deps';
 import { listRuns } from './list-runs';
 import { listWorkflows } from './list-workflows';
@@ -24,7 +25,7 @@ export async function countersignCommand(deps: CommandDeps, args: Args): Promise
     return;
   }
   const [subcommand = 'help', ...rest] = words;
-  const known = ['run', 'list', 'runs', 'status', 'help'].includes(subcommand)
+  const known = ['run', 'list', 'runs', 'status', 'cancel', 'help'].includes(subcommand)
     ? subcommand
     : 'unknown';
   deps.metrics.commands.inc({ subcommand: known });
@@ -37,6 +38,8 @@ export async function countersignCommand(deps: CommandDeps, args: Args): Promise
       return listRuns(deps, args, rest);
     case 'status':
       return showRunStatus(deps, args, rest);
+    case 'cancel':
+      return cancelRunCommand(deps, args, rest);
     case 'help':
       await args.ack({ response_type: 'ephemeral', text: USAGE });
       return;

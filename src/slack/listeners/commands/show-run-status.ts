@@ -1,10 +1,9 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { mayViewRun } from '../../../policy/may-view-run';
-import { isRunId } from '../../../runs/run-id';
-import { clipLine, inlineCode } from '../../blocks/mrkdwn';
 import { runTimelineMessage } from '../../blocks/run-timeline';
 import { answerAfterAck } from './answer-after-ack';
 import type { CommandDeps } from './deps';
+import { noSuchRun, runIdArgument } from './run-id-argument';
 import { STATUS_USAGE } from './usage';
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
@@ -15,23 +14,12 @@ type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
  */
 export async function showRunStatus(deps: CommandDeps, args: Args, words: string[]): Promise<void> {
   const { command, ack } = args;
-  const [given, ...extra] = words;
-  if (given === undefined || extra.length > 0) {
-    await ack({
-      response_type: 'ephemeral',
-      text: `${given === undefined ? 'Which run?' : 'One run at a time.'} Usage: \`${STATUS_USAGE}\``,
-    });
+  const parsed = runIdArgument(words, STATUS_USAGE);
+  if ('answer' in parsed) {
+    await ack({ response_type: 'ephemeral', text: parsed.answer });
     return;
   }
-  // Copied from a message, the id may keep its code backticks; ids are lowercase.
-  const id = given.replace(/^`+|`+$/g, '').toLowerCase();
-  if (!isRunId(id)) {
-    await ack({
-      response_type: 'ephemeral',
-      text: `${inlineCode(clipLine(given, 40))} is not a run id: they look like \`r-7kq2m9xd\` (the run's message in the channel names it; \`/countersign runs\` lists yours).`,
-    });
-    return;
-  }
+  const { id } = parsed;
   const userId = command.user_id;
   await answerAfterAck(deps, args, 'status', async () => {
     const run = await deps.runs.get(id);
@@ -51,8 +39,6 @@ export async function showRunStatus(deps: CommandDeps, args: Args, words: string
         })
         .catch((error) => deps.log.error({ err: error }, 'could not audit a refused status'));
     }
-    return {
-      text: `There is no run \`${id}\` that you can see. \`/countersign runs\` lists your recent runs.`,
-    };
+    return { text: noSuchRun(id) };
   });
 }

@@ -2,6 +2,7 @@
 export const RUN_USAGE = '/countersign run &lt;workflow&gt; [name=value …] [--dry-run]';
 export const STATUS_USAGE = '/countersign status &lt;run&gt;';
 export const RUNS_USAGE = '/countersign runs [all]';
+export const CANCEL_USAGE = '/countersign cancel &lt;run&gt;';
 
 export const USAGE = [
   '*Countersign* runs approved workflows from Slack.',
@@ -10,5 +11,6 @@ export const USAGE = [
   '• `/countersign list` the workflows you can run here',
   '• `/countersign runs` your recent runs (admins: `/countersign runs all` for everyone’s)',
   '• `/countersign status &lt;run&gt;` the timeline of one of your runs: steps, outputs, outcome',
+  '• `/countersign cancel &lt;run&gt;` stop one of your runs (admins: anyone’s); the approvals it waits for are closed',
   '• `/countersign help` this message',
 ].join('\n');

@@ -5,4 +5,5 @@ import { submitDenyReason } from './submit-deny-reason';
 
 export function registerViews(app: App, deps: CommandDeps): void {
   app.view(DENY_REASON_VIEW.callbackId, (args) => submitDenyReason(deps, args));
+  app.view(DENY_REASON_VIEW.homeCallbackId, (args) => submitDenyReason(deps, args));
 }

@@ -1,6 +1,7 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
 import { decideApproval } from '../../../approvals/decide-approval';
 import { DENY_REASON_VIEW, parseApprovalValue } from '../../blocks/approval-value';
+import { republishAppHome } from '../../publish-app-home';
 import { decisionAnswer } from '../actions/decision-answer';
 import type { CommandDeps } from '../commands/deps';
 
@@ -27,7 +28,10 @@ export async function submitDenyReason(deps: CommandDeps, args: Args): Promise<v
   });
   if (result.outcome === 'recorded') {
     await ack();
-    return;
+  } else {
+    await fail(decisionAnswer(result) ?? 'Nothing was decided.');
   }
-  await fail(decisionAnswer(result) ?? 'Nothing was decided.');
+  if (view.callback_id === DENY_REASON_VIEW.homeCallbackId) {
+    await republishAppHome(deps, args.client, body.user.id);
+  }
 }
