@@ -113,7 +113,7 @@ async function closeWhatWaits(deps: CancelRunDeps, run: RunRecord): Promise<Appr
   // Every call still waiting (with or without an approval record) is recorded as not run.
   for (const step of run.steps) {
     if (step.status !== StepStatus.AwaitingApproval) continue;
-    await deps.runs.settleWaitingStep(run.id, step.index, {
+    await deps.runs.settleStep(run.id, step.index, StepStatus.AwaitingApproval, {
       status: StepStatus.Refused,
       error: `not run: the run was cancelled by ${by}`,
       finishedAt: at,
