@@ -1,4 +1,3 @@
-import { SERVICE_ACTOR } from '../audit/audit-event';
 import {
   type RunRecord,
   RunStatus,
@@ -6,7 +5,7 @@ import {
   StepStatus,
   type ThreadRef,
 } from '../runs/run';
-import { type ApprovalRecord, ApprovalStatus, approvalBinding } from './approval';
+import { type ApprovalRecord, ApprovalStatus } from './approval';
 import { approvalEvent } from './approval-events';
 import {
   checkDecider,
@@ -14,7 +13,7 @@ import {
   type DecisionResult,
   updateCard,
 } from './decide-approval';
-import type { ApprovalDeps } from './request-approval';
+import { type ApprovalDeps, callToDecide, publishApproval } from './request-approval';
 
 /** What the approvers may decide about a call whose outcome is unknown. */
 export type OutcomeChoice = 'retry' | 'done' | 'abort';
@@ -39,42 +38,15 @@ export async function requestOutcomeDecision(
   const spec = run.manifest.approval;
   if (spec === undefined) return undefined; // nobody to ask: the run just needs attention
   const now = deps.clock();
-  const approval = await deps.approvals.createOnce({
+  return publishApproval(deps, {
+    ...callToDecide(run, step, spec, thread),
     id: `${run.id}:${step.index}:outcome`,
-    runId: run.id,
-    step: step.index,
-    workflow: run.workflow,
     kind: 'outcome_unknown',
-    tool: step.tool,
-    ...(step.mcpTool !== undefined ? { mcpTool: step.mcpTool } : {}),
-    args: step.args,
-    risk: step.risk ?? 'high',
-    binding: approvalBinding({ ...step, manifestHash: run.manifestHash }),
-    manifestHash: run.manifestHash,
-    requesterId: run.requester.userId,
-    approvers: { users: spec.approvers.users ?? [], usergroups: spec.approvers.usergroups ?? [] },
     required: 1,
-    allowSelfApproval: spec.allow_self_approval,
     onTimeout: 'expire',
-    channel: spec.channel ?? thread.channel,
-    ...(spec.channel === undefined ? { threadTs: thread.ts } : {}),
-    status: ApprovalStatus.Pending,
-    approvals: [],
     createdAt: now,
     expiresAt: new Date(now.getTime() + spec.timeout),
   });
-  await deps.audit.record(
-    approvalEvent(approval, 'approval.requested', SERVICE_ACTOR, approval.createdAt, {
-      kind: approval.kind,
-    }),
-  );
-  if (approval.card === undefined) {
-    const card = await deps.notifier.postCard(approval);
-    await deps.approvals.setCard(approval.id, card);
-    approval.card = card;
-  }
-  await deps.timers.schedule(approval);
-  return approval;
 }
 
 /**

@@ -3,6 +3,7 @@ import { SERVICE_ACTOR } from '../audit/audit-event';
 import type { AuditLog } from '../audit/ports';
 import type { Clock } from '../runs/ports';
 import type { AgentContentBlock, RunRecord, StepRecord, ThreadRef } from '../runs/run';
+import type { ApprovalSpec } from '../workflows/manifest-schema';
 import { type ApprovalRecord, ApprovalStatus, approvalBinding } from './approval';
 import { approvalEvent } from './approval-events';
 import type { ApprovalNotifier, ApprovalRepository, ApprovalTimers } from './ports';
@@ -34,31 +35,13 @@ export async function requestApproval(
   const remindAt = spec.remind_after === undefined ? undefined : asked + spec.remind_after;
   const expiresAt = asked + spec.timeout;
   const reason = statedReason(run, step);
-  const approval = await deps.approvals.createOnce({
+  return publishApproval(deps, {
+    ...callToDecide(run, step, spec, thread),
     id: `${run.id}:${step.index}`,
-    runId: run.id,
-    step: step.index,
-    workflow: run.workflow,
     kind: 'call',
-    tool: step.tool,
-    ...(step.mcpTool !== undefined ? { mcpTool: step.mcpTool } : {}),
-    args: step.args,
-    risk: step.risk ?? 'high',
-    binding: approvalBinding({ ...step, manifestHash: run.manifestHash }),
-    manifestHash: run.manifestHash,
-    requesterId: run.requester.userId,
     ...(reason ? { reason } : {}),
-    approvers: {
-      users: spec.approvers.users ?? [],
-      usergroups: spec.approvers.usergroups ?? [],
-    },
     required: spec.required,
-    allowSelfApproval: spec.allow_self_approval,
     onTimeout: spec.on_timeout,
-    channel: spec.channel ?? thread.channel,
-    ...(spec.channel === undefined ? { threadTs: thread.ts } : {}),
-    status: ApprovalStatus.Pending,
-    approvals: [],
     createdAt: step.startedAt,
     expiresAt: new Date(expiresAt),
     ...(remindAt === undefined ? {} : { remindAt: new Date(remindAt) }),
@@ -67,8 +50,47 @@ export async function requestApproval(
       ? { escalateAt: new Date(remindAt + (expiresAt - remindAt) / 2) }
       : {}),
   });
+}
+
+/** What every request about a call holds: the call, its binding, who decides, where the card goes. */
+export function callToDecide(
+  run: RunRecord,
+  step: StepRecord,
+  spec: ApprovalSpec,
+  thread: ThreadRef,
+) {
+  return {
+    runId: run.id,
+    step: step.index,
+    workflow: run.workflow,
+    tool: step.tool,
+    ...(step.mcpTool !== undefined ? { mcpTool: step.mcpTool } : {}),
+    args: step.args,
+    risk: step.risk ?? 'high',
+    binding: approvalBinding({ ...step, manifestHash: run.manifestHash }),
+    manifestHash: run.manifestHash,
+    requesterId: run.requester.userId,
+    approvers: {
+      users: spec.approvers.users ?? [],
+      usergroups: spec.approvers.usergroups ?? [],
+    },
+    allowSelfApproval: spec.allow_self_approval,
+    channel: spec.channel ?? thread.channel,
+    ...(spec.channel === undefined ? { threadTs: thread.ts } : {}),
+    status: ApprovalStatus.Pending,
+    approvals: [],
+  };
+}
+
+/** Stores the request once, audits it, posts its card once and schedules its deadlines. */
+export async function publishApproval(
+  deps: ApprovalDeps,
+  request: ApprovalRecord,
+): Promise<ApprovalRecord> {
+  const approval = await deps.approvals.createOnce(request);
   await deps.audit.record(
     approvalEvent(approval, 'approval.requested', SERVICE_ACTOR, approval.createdAt, {
+      kind: approval.kind,
       required: approval.required,
       expiresAt: approval.expiresAt.toISOString(),
     }),

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { requestOutcomeDecision } from '../approvals/outcome-unknown';
 import type { ApprovalNotifier, ApprovalRepository, ApprovalTimers } from '../approvals/ports';
-import { requestApproval } from '../approvals/request-approval';
+import { type ApprovalDeps, requestApproval } from '../approvals/request-approval';
 import type { AuditLog } from '../audit/ports';
 import {
   type AgentModel,
@@ -116,19 +116,7 @@ export class RunAttempt {
     if (this.run.status === RunStatus.AwaitingApproval) return this.run;
     for (const step of this.run.steps) {
       if (step.status !== StepStatus.AwaitingApproval) continue;
-      const approval = await requestApproval(
-        {
-          approvals: this.deps.approvals,
-          notifier: this.deps.approvalNotifier,
-          timers: this.deps.approvalTimers,
-          audit: this.deps.audit,
-          clock: this.deps.clock,
-          log: this.deps.log,
-        },
-        this.run,
-        step,
-        this.thread,
-      );
+      const approval = await requestApproval(this.approvalDeps(), this.run, step, this.thread);
       // A card in the thread says it all; one elsewhere gets a pointer in the thread.
       if (approval.threadTs === undefined) {
         await this.deps.notifier.postStepOutcome(this.run, this.thread, step);
@@ -143,20 +131,20 @@ export class RunAttempt {
    * until one of them decides.
    */
   async outcomeUnknown(step: StepRecord, error: string): Promise<RunRecord> {
-    await requestOutcomeDecision(
-      {
-        approvals: this.deps.approvals,
-        notifier: this.deps.approvalNotifier,
-        timers: this.deps.approvalTimers,
-        audit: this.deps.audit,
-        clock: this.deps.clock,
-        log: this.deps.log,
-      },
-      this.run,
-      step,
-      this.thread,
-    );
+    await requestOutcomeDecision(this.approvalDeps(), this.run, step, this.thread);
     return this.finish(RunStatus.NeedsAttention, { error });
+  }
+
+  private approvalDeps(): ApprovalDeps {
+    const { deps } = this;
+    return {
+      approvals: deps.approvals,
+      notifier: deps.approvalNotifier,
+      timers: deps.approvalTimers,
+      audit: deps.audit,
+      clock: deps.clock,
+      log: deps.log,
+    };
   }
 
   /** Ends the run and tells Slack. */
