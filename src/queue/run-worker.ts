@@ -4,6 +4,7 @@ import { type ExecuteRunDeps, executeRun } from '../runs/execute-run';
 import { giveUpRun } from '../runs/give-up-run';
 import { LostClaimError, type RunQueue } from '../runs/ports';
 import { FINAL_RUN_STATUSES } from '../runs/run';
+import { approvalDepsOf } from '../runs/run-attempt';
 import type { Redactor } from '../tools/redactor';
 import { RUNS_QUEUE, type RunJob, runJobSchema } from './run-jobs';
 
@@ -38,7 +39,11 @@ function scrubbedError(error: unknown, redactor: Redactor | undefined): unknown 
 
 /** Records a run whose job failed its last attempt as failed, and queues its announcement. */
 async function giveUp(deps: ExecuteRunDeps, queue: RunQueue, runId: string, reason: string) {
-  const run = await giveUpRun(deps, runId, `gave up: ${reason}`);
+  const run = await giveUpRun(
+    { ...deps, askApprovers: approvalDepsOf(deps) },
+    runId,
+    `gave up: ${reason}`,
+  );
   if (run) await queue.requeueRun(runId);
 }
 

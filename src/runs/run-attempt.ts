@@ -136,15 +136,7 @@ export class RunAttempt {
   }
 
   private approvalDeps(): ApprovalDeps {
-    const { deps } = this;
-    return {
-      approvals: deps.approvals,
-      notifier: deps.approvalNotifier,
-      timers: deps.approvalTimers,
-      audit: deps.audit,
-      clock: deps.clock,
-      log: deps.log,
-    };
+    return approvalDepsOf(this.deps);
   }
 
   /** Ends the run and tells Slack. */
@@ -156,6 +148,18 @@ export class RunAttempt {
 
 function withStep(run: RunRecord, step: StepRecord): RunRecord {
   return { ...run, steps: [...run.steps.filter((other) => other.index !== step.index), step] };
+}
+
+/** What asking a run's approvers needs, from what carrying the run has. */
+export function approvalDepsOf(deps: ExecuteRunDeps): ApprovalDeps {
+  return {
+    approvals: deps.approvals,
+    notifier: deps.approvalNotifier,
+    timers: deps.approvalTimers,
+    audit: deps.audit,
+    clock: deps.clock,
+    log: deps.log,
+  };
 }
 
 /** Tells Slack how the run ended, once: a retry after a failed post tries again. */

@@ -1,9 +1,15 @@
+import { webApi } from '@slack/bolt';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { BullmqApprovalTimers } from '../../src/queue/approval-timers';
 import { canonicalJson } from '../../src/runs/canonical-json';
 import { giveUpRun } from '../../src/runs/give-up-run';
 import { type NewRun, RunStatus, type StepRecord, StepStatus } from '../../src/runs/run';
+import { SlackApprovalNotifier } from '../../src/slack/slack-approval-notifier';
 import { type Database, openDatabase } from '../../src/store/database';
 import { parseManifest } from '../../src/workflows/load-workflows';
-import { TEST_AUDIT_HMAC_KEY, testMongoUri, uniqueName } from '../support/test-env';
+import { startFakeSlackApi } from '../support/fake-slack-api';
+import { TEST_AUDIT_HMAC_KEY, testMongoUri, testRedisUrl, uniqueName } from '../support/test-env';
 
 const parsed = parseManifest(
   'm.yaml',
@@ -25,13 +31,17 @@ describe('giving up on a run whose job failed for good', () => {
     await db.close();
   });
 
-  async function runWith(id: string, step?: Partial<StepRecord>) {
+  async function runWith(
+    id: string,
+    step?: Partial<StepRecord>,
+    workflow: { manifest: typeof manifest; hash: string } = { manifest, hash },
+  ) {
     const run: NewRun = {
       id,
       requestKey: id,
-      workflow: 'demo',
-      manifestHash: hash,
-      manifest,
+      workflow: workflow.manifest.name,
+      manifestHash: workflow.hash,
+      manifest: workflow.manifest,
       inputs: {},
       requester: { userId: 'U0A', teamId: 'T0A', channelId: 'C0A' },
     };
@@ -61,6 +71,51 @@ describe('giving up on a run whose job failed for good', () => {
     expect(run?.error).toBe(
       'gave up: job stalled; call 1 (t) may have run, so it is not repeated automatically',
     );
+  });
+
+  it('asks the approvers what to do, with an outcome-unknown card, when the run has a thread', async () => {
+    const slack = await startFakeSlackApi();
+    const redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: 1 });
+    const timers = new BullmqApprovalTimers(redis, uniqueName('give_up'), clock);
+    try {
+      const guarded = parseManifest(
+        'g.yaml',
+        'name: guarded\nsteps: [{ tool: t }]\ntools: [{ name: t, risk: high, command: { argv: [echo, hi] } }]\napproval: { approvers: { users: [U0LEAD] } }\n',
+      );
+      if (!('workflow' in guarded)) throw new Error('fixture manifest is invalid');
+      await runWith('r-giveup05', { risk: 'high' }, guarded.workflow);
+      await db.runs.setThreadOnce('r-giveup05', { channel: 'C0A', ts: '1700000000.000100' });
+      const notifier = new SlackApprovalNotifier(
+        new webApi.WebClient('xoxb-test-token', { slackApiUrl: slack.url }),
+      );
+      const run = await giveUpRun(
+        {
+          runs: db.runs,
+          clock,
+          askApprovers: {
+            approvals: db.approvals,
+            notifier,
+            timers,
+            audit: db.audit,
+            clock,
+            log: pino({ level: 'silent' }),
+          },
+        },
+        'r-giveup05',
+        'gave up: job stalled more than allowable limit',
+      );
+      expect(run?.status).toBe('needs_attention');
+      const approval = await db.approvals.get('r-giveup05:0:outcome');
+      expect(approval).toMatchObject({ kind: 'outcome_unknown', status: 'pending' });
+      const card = slack.callsTo('chat.postMessage')[0];
+      expect(card?.args).toMatchObject({ channel: 'C0A', thread_ts: '1700000000.000100' });
+      expect(JSON.stringify(card?.args.blocks)).toContain('outcome_retry');
+    } finally {
+      await timers.queue.obliterate({ force: true });
+      await timers.close();
+      await redis.quit();
+      await slack.close();
+    }
   });
 
   it('records a plain failure when nothing risky was in flight', async () => {
