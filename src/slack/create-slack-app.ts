@@ -13,6 +13,7 @@ import type { Redactor } from '../tools/redactor';
 import { registerListeners } from './listeners';
 import type { CommandDeps } from './listeners/commands/deps';
 import { redactingFetch } from './redacting-fetch';
+import { refuseShapelessBody } from './refuse-shapeless-body';
 
 export interface SlackApp {
   app: App;
@@ -58,6 +59,10 @@ export function createSlackApp(
       // Ack is sent the moment a listener calls ack(); the rest of its work happens after.
       processBeforeResponse: false,
     });
+    httpReceiver.requestListener = refuseShapelessBody(
+      httpReceiver.requestListener,
+      config.SLACK_SIGNING_SECRET,
+    );
     receiver = httpReceiver;
   }
   const app = new App({

@@ -54,9 +54,9 @@ export function parseManifest(
     const message = `is ${Math.round(source.length / 1024)} KB; a manifest may be at most ${MAX_MANIFEST_CHARS / 1024} KB`;
     return { problems: [{ file, line: 1, col: 1, path: '', message }] };
   }
-  const lines = new LineCounter();
+  const lines = lineStarts(source);
   // Merge keys (`<<: *defaults`) let tools share settings through anchors.
-  const document = parseDocument(source, { prettyErrors: false, lineCounter: lines, merge: true });
+  const document = parseDocument(source, { prettyErrors: false, merge: true });
   if (document.errors.length > 0) {
     return {
       problems: document.errors.map((error) => ({
@@ -118,6 +118,20 @@ export function parseManifest(
 }
 
 export type ParsedManifest = ReturnType<typeof parseManifest>;
+
+/**
+ * Where each line of `source` starts, counted from the text itself: the parser's own line counter
+ * misses line breaks inside tokens it cannot place (a plain scalar running into the next line after
+ * a syntax error), which put later problems on the wrong line, past its end.
+ */
+function lineStarts(source: string): LineCounter {
+  const lines = new LineCounter();
+  lines.addNewLine(0);
+  for (let at = source.indexOf('\n'); at !== -1; at = source.indexOf('\n', at + 1)) {
+    lines.addNewLine(at + 1);
+  }
+  return lines;
+}
 
 /** One manifest file as read now, for {@link assembleCatalog}. */
 export interface ManifestFile {

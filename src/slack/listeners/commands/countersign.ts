@@ -11,8 +11,23 @@ import { USAGE } from './usage';
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
+const REQUIRED_FIELDS = ['text', 'user_id', 'team_id', 'channel_id', 'trigger_id'] as const;
+
 /** `/countersign <subcommand> …`: routes to the subcommand; anything else gets the usage. */
 export async function countersignCommand(deps: CommandDeps, args: Args): Promise<void> {
+  // Slack always sends these; without them there is no one to answer to or to record a run for.
+  const missing = REQUIRED_FIELDS.filter(
+    (field) =>
+      typeof args.command[field] !== 'string' || (field !== 'text' && args.command[field] === ''),
+  );
+  if (missing.length > 0) {
+    deps.log.warn({ missing }, 'slash command without the fields Slack always sends; refused');
+    await args.ack({
+      response_type: 'ephemeral',
+      text: 'Slack sent an incomplete command, so nothing was done. Please try again.',
+    });
+    return;
+  }
   let words: string[];
   try {
     words = splitWords(args.command.text);

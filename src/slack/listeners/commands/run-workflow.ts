@@ -15,7 +15,7 @@ import { RUN_USAGE } from './usage';
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
 /** Why a run did not start; every word the user typed is escaped before it is echoed. */
-function refusal(refused: RunRefusal): string {
+export function runRefusalText(refused: RunRefusal): string {
   const workflow = escapeMrkdwn(refused.workflow.slice(0, 80));
   switch (refused.reason) {
     case 'unknown_workflow':
@@ -63,7 +63,7 @@ export async function runWorkflow(deps: CommandDeps, args: Args, words: string[]
   };
   const prepared = await prepareRun(deps.catalog(), request, deps.groups);
   if (!prepared.ok) {
-    await ack({ response_type: 'ephemeral', text: refusal(prepared) });
+    await ack({ response_type: 'ephemeral', text: runRefusalText(prepared) });
     deps.track(auditRefusal(deps, request, prepared));
     return;
   }
