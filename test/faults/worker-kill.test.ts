@@ -209,8 +209,8 @@ describe('a worker process killed with SIGKILL while a model call or a card post
 
     // A click on the orphan card decides; a click on the recorded one is told it is decided.
     await click(front, orphan, 'approval_approve', orphan.value, 'U0LEAD');
-    const late = await click(front, kept, 'approval_approve', kept.value, 'U0LEAD');
     const run = await finalRun(runs, runId, { announced: true, timeoutMs: 30_000 });
+    const late = await click(front, kept, 'approval_approve', kept.value, 'U0LEAD');
     expect(run.status).toBe('succeeded');
     expect(await readFile(ledger, 'utf8')).toBe('ran\n');
     const events = await front.db.collection('audit_events').find({ runId }).toArray();
