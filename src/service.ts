@@ -182,6 +182,7 @@ export async function startService(
     runs: database.runs,
     queue,
     notifier: approvalNotifier,
+    timers,
     audit: database.audit,
     groups: directory,
     clock,

@@ -12,7 +12,7 @@ export type ApprovalDeadlineDeps = Omit<DecideApprovalDeps, 'groups'> & {
 };
 
 /** The deadlines of an approval, each handled once however many workers see it. */
-export type ApprovalDeadline = 'expire' | 'remind' | 'escalate';
+export type ApprovalDeadline = 'expire' | 'remind' | 'escalate' | 'card';
 
 export async function handleApprovalDeadline(
   deps: ApprovalDeadlineDeps,
@@ -21,7 +21,14 @@ export async function handleApprovalDeadline(
 ): Promise<void> {
   if (deadline === 'expire') await expireApproval(deps, approvalId);
   else if (deadline === 'remind') await remindApprovers(deps, approvalId);
-  else await escalateApproval(deps, approvalId);
+  else if (deadline === 'escalate') await escalateApproval(deps, approvalId);
+  else await refreshCard(deps, approvalId);
+}
+
+/** Shows the approval's current state on its card; throws while Slack refuses, so the job retries. */
+async function refreshCard(deps: ApprovalDeadlineDeps, id: string): Promise<void> {
+  const approval = await deps.approvals.get(id);
+  if (approval !== null) await deps.notifier.updateCard(approval);
 }
 
 /**

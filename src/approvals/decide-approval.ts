@@ -5,13 +5,15 @@ import type { Clock, RunQueue, RunRepository } from '../runs/ports';
 import { StepStatus } from '../runs/run';
 import { type ApprovalRecord, ApprovalStatus, deciders } from './approval';
 import { approvalEvent } from './approval-events';
-import type { ApprovalNotifier, ApprovalRepository } from './ports';
+import type { ApprovalNotifier, ApprovalRepository, ApprovalTimers } from './ports';
 
 export interface DecideApprovalDeps {
   approvals: ApprovalRepository;
   runs: RunRepository;
   queue: RunQueue;
   notifier: ApprovalNotifier;
+  /** Retries a card update Slack refused. */
+  timers: Pick<ApprovalTimers, 'retryCardUpdate'>;
   audit: AuditLog;
   groups: UsergroupDirectory;
   clock: Clock;
@@ -154,7 +156,10 @@ export async function mayDecide(
  * run is queued to go on; then the card shows the outcome. Repeating it changes nothing more.
  */
 export async function settled(
-  deps: Pick<DecideApprovalDeps, 'runs' | 'queue' | 'notifier' | 'audit' | 'clock' | 'log'>,
+  deps: Pick<
+    DecideApprovalDeps,
+    'runs' | 'queue' | 'notifier' | 'timers' | 'audit' | 'clock' | 'log'
+  >,
   approval: ApprovalRecord,
 ): Promise<void> {
   const at = approval.decidedAt ?? deps.clock();
@@ -191,14 +196,28 @@ export function refusalText(approval: ApprovalRecord): string {
   return `denied by ${approval.decidedBy ?? 'an approver'}: ${approval.decisionNote ?? 'no reason given'}`;
 }
 
-/** The card shows where the approval stands; a failure is logged, the decision stands. */
+/**
+ * The card shows where the approval stands. The decision stands whatever Slack answers; an update
+ * it refuses (after the client's own retries) is handed to the queue, which retries it with backoff.
+ */
 export async function updateCard(
-  deps: Pick<DecideApprovalDeps, 'notifier' | 'log'>,
+  deps: Pick<DecideApprovalDeps, 'notifier' | 'timers' | 'log'>,
   approval: ApprovalRecord,
 ): Promise<void> {
   try {
     await deps.notifier.updateCard(approval);
   } catch (error) {
-    deps.log.warn({ err: error, approvalId: approval.id }, 'could not update the approval card');
+    deps.log.warn(
+      { err: error, approvalId: approval.id },
+      'could not update the approval card; retrying it later',
+    );
+    await deps.timers
+      .retryCardUpdate(approval)
+      .catch((queueError) =>
+        deps.log.error(
+          { err: queueError, approvalId: approval.id },
+          'could not queue the card update; the card shows an old state',
+        ),
+      );
   }
 }

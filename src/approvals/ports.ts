@@ -55,4 +55,6 @@ export interface ApprovalNotifier {
 /** Delayed work of an approval (expiry, reminder, escalation), held by the queue, not in memory. */
 export interface ApprovalTimers {
   schedule(approval: ApprovalRecord): Promise<void>;
+  /** Updates the card again soon, retrying with backoff: Slack refused an update just now. */
+  retryCardUpdate(approval: ApprovalRecord): Promise<void>;
 }

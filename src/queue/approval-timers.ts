@@ -51,6 +51,22 @@ export class BullmqApprovalTimers implements ApprovalTimers {
     }
   }
 
+  async retryCardUpdate(approval: ApprovalRecord): Promise<void> {
+    // One job per state of the approval: it shows the latest state whenever it runs.
+    const state = `${approval.status}_${approval.approvals.length}_${approval.escalatedAt ? 1 : 0}`;
+    await this.queue.add(
+      'card',
+      { approvalId: approval.id, deadline: 'card' },
+      {
+        jobId: `${approval.id.replaceAll(':', '_')}_card_${state}`,
+        attempts: 8,
+        backoff: { type: 'exponential', delay: 1_000 },
+        removeOnComplete: { age: 24 * 3600, count: 10_000 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      },
+    );
+  }
+
   close(): Promise<void> {
     return this.queue.close();
   }

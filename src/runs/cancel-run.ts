@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { type ApprovalRecord, ApprovalStatus } from '../approvals/approval';
 import { approvalEvent } from '../approvals/approval-events';
 import { updateCard } from '../approvals/decide-approval';
-import type { ApprovalNotifier, ApprovalRepository } from '../approvals/ports';
+import type { ApprovalNotifier, ApprovalRepository, ApprovalTimers } from '../approvals/ports';
 import { SERVICE_ACTOR } from '../audit/audit-event';
 import type { AuditLog } from '../audit/ports';
 import { mayCancelRun } from '../policy/may-cancel-run';
@@ -14,6 +14,8 @@ export interface CancelRunDeps {
   approvals: ApprovalRepository;
   /** Updates the cards of the approvals it closes. */
   notifier: ApprovalNotifier;
+  /** Retries a card update Slack refused. */
+  timers: Pick<ApprovalTimers, 'retryCardUpdate'>;
   queue: RunQueue;
   audit: AuditLog;
   /** Slack user ids of COUNTERSIGN_ADMINS, who may cancel anyone's run. */

@@ -62,7 +62,7 @@ export async function cardOf(h: Harness, runId: string, timeoutMs = 15_000): Pro
 }
 
 /** The card as it stands now in the fake Slack (after any chat.update). */
-export function cardNow(h: Harness, card: PostedCard) {
+export function cardNow(h: Harness, card: Pick<PostedCard, 'channel' | 'ts'>) {
   const message = h.slack.message(card.channel, card.ts);
   return { text: JSON.stringify(message?.blocks ?? []), buttons: buttonsIn(message?.blocks) };
 }

@@ -38,6 +38,8 @@ export interface ScriptedReply {
   usage?: Partial<Anthropic.Usage>;
   /** @defaultValue the request's model */
   model?: string;
+  /** Hold the answer this long before sending it: a slow model call, still in flight. */
+  delayMs?: number;
 }
 
 /** A scripted API failure (429 rate_limit_error, 529 overloaded_error, 500 api_error, ...). */
@@ -170,7 +172,9 @@ export class FakeAnthropicApi {
     try {
       body = this.parseAndValidate(req.method ?? 'GET', path, headers, rawBody);
       const request = { method: req.method ?? 'GET', path, headers, body, at: new Date() };
-      responseBody = this.play(request as RecordedAnthropicRequest);
+      const played = this.play(request as RecordedAnthropicRequest);
+      responseBody = played.body;
+      if (played.delayMs) await holdOpen(res, played.delayMs);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       status = error.status;
@@ -230,7 +234,10 @@ export class FakeAnthropicApi {
     return body;
   }
 
-  private play(request: RecordedAnthropicRequest): Record<string, unknown> {
+  private play(request: RecordedAnthropicRequest): {
+    body: Record<string, unknown>;
+    delayMs?: number;
+  } {
     const next = this.turns.shift();
     if (next === undefined) {
       throw new ApiError(
@@ -251,8 +258,19 @@ export class FakeAnthropicApi {
         turn.errorType,
       );
     }
-    return replyBody(turn, request.body);
+    return { body: replyBody(turn, request.body), delayMs: turn.delayMs };
   }
+}
+
+/** Waits `ms`, or less if the client hangs up first (a killed worker): nothing is left pending. */
+function holdOpen(res: ServerResponse, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    res.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 function replyBody(

@@ -155,7 +155,10 @@ export class FakeSlackApi {
   private tsCounter = 0;
   private viewCounter = 0;
   private readonly waiters = new Set<Waiter>();
-  private faults = new Map<string, { fault: SlackFault; remaining: number }[]>();
+  private faults = new Map<
+    string,
+    { fault: SlackFault; remaining: number; when?: (args: Record<string, unknown>) => boolean }[]
+  >();
   private handlers = new Map<string, SlackMethodHandler>();
   private messageStore = new Map<string, FakeSlackMessage>();
   private views = new Map<string, Record<string, unknown>>();
@@ -271,10 +274,18 @@ export class FakeSlackApi {
     });
   }
 
-  /** The next `times` calls to `method` (or `response_url`) answer `fault` instead. */
-  failNext(method: string, fault: SlackFault, times = 1): void {
+  /**
+   * The next `times` calls to `method` (or `response_url`) answer `fault` instead; with `when`,
+   * only calls whose decoded arguments it accepts (e.g. the card, not the headline).
+   */
+  failNext(
+    method: string,
+    fault: SlackFault,
+    times = 1,
+    when?: (args: Record<string, unknown>) => boolean,
+  ): void {
     const queue = this.faults.get(method) ?? [];
-    queue.push({ fault, remaining: times });
+    queue.push({ fault, remaining: times, ...(when ? { when } : {}) });
     this.faults.set(method, queue);
   }
 
@@ -363,7 +374,7 @@ export class FakeSlackApi {
     const answer = (status: number, responseBody: unknown, headers: Record<string, string> = {}) =>
       this.answer(res, { method, args, token, path: url.pathname }, status, responseBody, headers);
 
-    const fault = this.takeFault(method);
+    const fault = this.takeFault(method, args);
     if (fault?.delayMs) await sleep(fault.delayMs);
     if (fault && (fault.status !== undefined || fault.error || fault.retryAfter !== undefined)) {
       return this.answerFault(fault, answer);
@@ -403,7 +414,7 @@ export class FakeSlackApi {
     const answer = (status: number, responseBody: unknown, headers: Record<string, string> = {}) =>
       this.answer(res, { method, args, token: undefined, path }, status, responseBody, headers);
 
-    const fault = this.takeFault(method);
+    const fault = this.takeFault(method, args);
     if (fault?.delayMs) await sleep(fault.delayMs);
     if (fault && (fault.status !== undefined || fault.error || fault.retryAfter !== undefined)) {
       return this.answerFault(fault, answer);
@@ -477,12 +488,13 @@ export class FakeSlackApi {
     }
   }
 
-  private takeFault(method: string): SlackFault | undefined {
+  private takeFault(method: string, args: Record<string, unknown>): SlackFault | undefined {
     const queue = this.faults.get(method);
-    const next = queue?.[0];
+    const index = queue?.findIndex((entry) => entry.when === undefined || entry.when(args)) ?? -1;
+    const next = queue?.[index];
     if (!queue || !next) return undefined;
     next.remaining -= 1;
-    if (next.remaining <= 0) queue.shift();
+    if (next.remaining <= 0) queue.splice(index, 1);
     return next.fault;
   }
 

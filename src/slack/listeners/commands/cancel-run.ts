@@ -24,10 +24,10 @@ export async function cancelRunCommand(deps: CommandDeps, args: Args, words: str
     return;
   }
   const { id } = parsed;
-  const { approvals, notifier } = deps.decisions;
+  const { approvals, notifier, timers } = deps.decisions;
   const cancel = () =>
     cancelRun(
-      { ...deps, approvals, notifier },
+      { ...deps, approvals, notifier, timers },
       {
         runId: id,
         userId: command.user_id,
