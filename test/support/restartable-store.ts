@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { eventually } from './eventually';
-import { ferretDbPath, freePort, mongoReachable, redisReachable } from './services';
+import { ensureFerretDb, freePort, mongoReachable, redisReachable } from './services';
 
 /** A store of the test's own, on a fixed loopback port, that it can stop and start again. */
 export interface RestartableStore {
@@ -84,9 +84,11 @@ export async function startOwnFerretDb(): Promise<RestartableStore> {
   fs.mkdirSync(path.join(dir, 'data'));
   const port = await freePort();
   const url = `mongodb://127.0.0.1:${port}/`;
+  // Built on first use, like the test setup's own (a machine with a real MongoDB may lack it).
+  const bin = await ensureFerretDb();
   const store = restartable(
     'ferretdb',
-    ferretDbPath(),
+    bin,
     [
       '--handler=sqlite',
       `--sqlite-url=file:${dir}/data/`,
