@@ -32,7 +32,12 @@ export interface Deployment {
   addWorker(extraEnv?: Record<string, string>): Promise<CountersignProcess>;
   slash(text: string, user?: string): Promise<SlackResponse>;
   /** A signed click on a card's button, as Slack sends it. */
-  click(card: { channel: string; ts: string }, actionId: string, value: string, user: string);
+  click(
+    card: { channel: string; ts: string },
+    actionId: string,
+    value: string,
+    user: string,
+  ): Promise<SlackResponse>;
   stop(): Promise<void>;
 }
 

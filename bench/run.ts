@@ -2,6 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ackLatency } from './ack-latency';
 import { machineInfo } from './bench-env';
+import { decisionLatency } from './decision-latency';
+import { runbookThroughput } from './runbook-throughput';
 import { type Figure, ratioOf } from './stats';
 
 type Measurement = () => Promise<{ figures: Figure[]; details: object }>;
@@ -9,6 +11,8 @@ type Measurement = () => Promise<{ figures: Figure[]; details: object }>;
 /** Each measurement by the name `npm run bench -- <name>` takes. */
 const MEASUREMENTS: Record<string, Measurement> = {
   ack: ackLatency,
+  throughput: runbookThroughput,
+  decision: decisionLatency,
 };
 
 function printTable(figures: Figure[]): void {

@@ -25,7 +25,7 @@ export interface Figure {
 export function ratioOf(figure: Figure): number | undefined {
   return figure.baseline === undefined || figure.baseline === 0
     ? undefined
-    : round(figure.value / figure.baseline, 2);
+    : Number((figure.value / figure.baseline).toPrecision(3));
 }
 
 /** Runs `work` for each item with at most `limit` in flight. */
