@@ -33,33 +33,40 @@ export interface WaitingCard {
   value: string;
 }
 
-/** Starts `count` runs of approve-me and waits for each one's approval card. */
-export async function waitingRuns(d: Deployment, count: number, from = 0): Promise<WaitingCard[]> {
-  const cards: WaitingCard[] = [];
+/** Approval cards posted so far, oldest first: messages whose buttons carry an Approve value. */
+function postedCards(d: Deployment) {
+  return d.slack
+    .callsTo('chat.postMessage')
+    .filter((call) => approveValueIn(call.args.blocks) !== undefined);
+}
+
+/**
+ * Starts `count` runs of approve-me and waits for their approval cards, watching the fake Slack
+ * rather than polling the database (a poll would add its own load to what is measured).
+ */
+export async function waitingRuns(
+  d: Deployment,
+  count: number,
+  from = 0,
+  timeoutMs = 120_000,
+): Promise<WaitingCard[]> {
+  const seen = postedCards(d).length;
   const ns = Array.from({ length: count }, (_, i) => String(from + i));
   await inParallel(ns, 5, async (n) => {
     const response = await d.slash(`run approve-me n=${n}`);
     if (response.status !== 200) throw new Error(`slash answered ${response.status}`);
   });
-  const deadline = Date.now() + 120_000;
-  while (
-    (await d.runs.countDocuments({ 'inputs.n': { $in: ns }, status: 'awaiting_approval' })) < count
-  ) {
+  const deadline = Date.now() + timeoutMs;
+  while (postedCards(d).length < seen + count) {
     if (Date.now() > deadline)
-      throw new Error(`the ${count} runs did not all reach their approval`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+      throw new Error(`the ${count} runs did not all post their card within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  // Cards name the run and carry the Approve value; match each to its run's `n` input.
-  const runs = await d.runs.find({ 'inputs.n': { $in: ns } }).toArray();
-  for (const run of runs) {
-    const runId = String(run._id);
-    const call = await d.slack.waitForCall(
-      'chat.postMessage',
-      (c) =>
-        approveValueIn(c.args.blocks) !== undefined &&
-        JSON.stringify(c.args.blocks).includes(runId),
-      60_000,
-    );
+  const cards: WaitingCard[] = [];
+  for (const call of postedCards(d).slice(seen)) {
+    const runId = /\*Run\*\\n`(r-[a-z0-9]{8})`/.exec(JSON.stringify(call.args.blocks))?.[1];
+    const run = await d.runs.findOne({ _id: runId as never });
+    if (!runId || !run) throw new Error('a card names no stored run');
     const body = call.response.body as { channel: string; ts: string };
     cards.push({
       n: String((run.inputs as { n: string }).n),

@@ -2,9 +2,11 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ackLatency } from './ack-latency';
 import { machineInfo } from './bench-env';
+import { crashRecovery } from './crash-recovery';
 import { decisionLatency } from './decision-latency';
 import { runbookThroughput } from './runbook-throughput';
 import { type Figure, ratioOf } from './stats';
+import { waitingRunsMemory } from './waiting-runs';
 
 type Measurement = () => Promise<{ figures: Figure[]; details: object }>;
 
@@ -13,6 +15,8 @@ const MEASUREMENTS: Record<string, Measurement> = {
   ack: ackLatency,
   throughput: runbookThroughput,
   decision: decisionLatency,
+  waiting: waitingRunsMemory,
+  crash: crashRecovery,
 };
 
 function printTable(figures: Figure[]): void {
