@@ -91,6 +91,7 @@ export async function timeDecisions(
   d: Deployment,
   cards: WaitingCard[],
   execLog: string,
+  timeoutMs = 30_000,
 ): Promise<DecisionTimes> {
   const times: DecisionTimes = { cardMs: [], executingMs: [] };
   for (const card of cards) {
@@ -103,10 +104,10 @@ export async function timeDecisions(
         call.args.ts === card.ts &&
         call.at.getTime() >= clickedAt &&
         !JSON.stringify(call.args.blocks ?? []).includes('approval_approve'),
-      30_000,
+      timeoutMs,
     );
     times.cardMs.push(updated.at.getTime() - clickedAt);
-    const executedAt = await startOf(execLog, card.n, 30_000);
+    const executedAt = await startOf(execLog, card.n, timeoutMs);
     times.executingMs.push(executedAt - clickedAt);
   }
   return times;

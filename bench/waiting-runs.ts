@@ -15,7 +15,7 @@ import { type Figure, inParallel, percentile, round } from './stats';
 
 /** How many runs wait; `BENCH_WAITING_RUNS` lowers it on a slow machine. */
 const WAITING = Number(process.env.BENCH_WAITING_RUNS ?? 10_000);
-const DECISIONS = Number(process.env.BENCH_WAITING_DECISIONS ?? 10);
+const DECISIONS = Number(process.env.BENCH_WAITING_DECISIONS ?? 3);
 const BATCH = 500;
 const MiB = 2 ** 20;
 
@@ -126,8 +126,8 @@ export async function waitingRunsMemory(): Promise<{ figures: Figure[]; details:
     let times: { cardMs: number[]; executingMs: number[] } = { cardMs: [], executingMs: [] };
     let decisionError: string | undefined;
     try {
-      const cards = await waitingRuns(d, DECISIONS, 1, 90_000);
-      times = await timeDecisions(d, cards, execLog);
+      const cards = await waitingRuns(d, DECISIONS, 1, 60_000);
+      times = await timeDecisions(d, cards, execLog, 20_000);
     } catch (error) {
       decisionError = error instanceof Error ? error.message.slice(0, 300) : String(error);
       process.stderr.write(`bench: decisions among the waiting runs failed: ${decisionError}\n`);
