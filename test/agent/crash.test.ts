@@ -1,14 +1,18 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Collection } from 'mongoose';
 import { approveRun, click, outcomeCardOf } from '../support/approval-clicks';
-import { type Harness, SIGNING_SECRET, startHarness } from '../support/countersign-harness';
+import type { Harness } from '../support/countersign-harness';
+import {
+  type CrashDeployment,
+  startCrashDeployment,
+  writeWorkflows,
+} from '../support/crash-deployment';
 import { eventually } from '../support/eventually';
 import { type FakeAnthropicApi, startFakeAnthropicApi } from '../support/fake-anthropic-api';
-import { finalRun, runIdIn } from '../support/run-records';
-import { TEST_AUDIT_HMAC_KEY } from '../support/test-env';
-import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
+import { finalRun } from '../support/run-records';
+import type { WorkerProcess } from '../support/worker-process';
 
 /** A tool that marks its start, then hangs the first time; run again, it says it resumed. */
 const onceThenResume = (risk: string) => `
@@ -38,83 +42,32 @@ approval:
 `,
 };
 
-const LOCK_MS = '2000';
-
 describe('a worker process killed with SIGKILL in the middle of a tool call', () => {
+  let d: CrashDeployment;
   let front: Harness;
   let anthropic: FakeAnthropicApi;
   let workflowsDir: string;
   let runs: Collection;
-  const others: Harness[] = [];
-  const processes: WorkerProcess[] = [];
 
   beforeAll(async () => {
-    workflowsDir = await mkdtemp(path.join(os.tmpdir(), 'countersign-crash-'));
-    for (const [file, text] of Object.entries(WORKFLOWS)) {
-      await writeFile(path.join(workflowsDir, file), text);
-    }
+    workflowsDir = await writeWorkflows('crash', WORKFLOWS);
     anthropic = await startFakeAnthropicApi();
   });
   beforeEach(async () => {
     anthropic.reset();
-    front = await startHarness('crash', {
-      roles: { http: true, worker: false },
-      workflowsDir,
-      env: { WORKER_LOCK_MS: LOCK_MS },
-    });
-    runs = front.db.collection('runs');
+    d = await startCrashDeployment('crash', workflowsDir, anthropic);
+    ({ front, runs } = d);
   });
   afterEach(async () => {
-    for (const worker of processes.splice(0)) await worker.kill();
-    for (const h of others.splice(0)) await h.stop();
-    await front.stop();
+    await d.stop();
   });
   afterAll(async () => {
     await anthropic.close();
   });
 
-  /** A `countersign worker` process of the same deployment as `front`. */
-  const workerProcess = async () => {
-    const worker = await startWorkerProcess({
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_BOT_TOKEN: 'xoxb-test-token',
-      SLACK_API_URL: front.slack.url,
-      AUDIT_HMAC_KEY: TEST_AUDIT_HMAC_KEY,
-      REDIS_URL: process.env.REDIS_URL as string,
-      MONGODB_URI: front.mongoUri,
-      QUEUE_PREFIX: front.queuePrefix,
-      WORKFLOWS_DIR: workflowsDir,
-      WORKER_LOCK_MS: LOCK_MS,
-      ANTHROPIC_API_KEY: 'sk-ant-test',
-      ANTHROPIC_BASE_URL: anthropic.baseUrl,
-    });
-    processes.push(worker);
-    return worker;
-  };
-  /** A second worker, in this process, that takes over once the dead one's lock expires. */
-  const secondWorker = async () => {
-    const h = await startHarness('crash', {
-      roles: { http: false, worker: true },
-      workflowsDir,
-      share: front,
-      env: {
-        WORKER_LOCK_MS: LOCK_MS,
-        RUN_RECOVERY_INTERVAL_MS: '1000',
-        ANTHROPIC_API_KEY: 'sk-ant-test',
-        ANTHROPIC_BASE_URL: anthropic.baseUrl,
-      },
-    });
-    others.push(h);
-    return h;
-  };
-  const startRun = async (text: string) => {
-    await front.slash({ text, user_id: 'U0DEV', channel_id: 'C0OPS' });
-    const started = await front.slack.waitForCall(
-      'chat.postMessage',
-      (call) => !call.args.thread_ts,
-    );
-    return runIdIn(started.args.blocks) as string;
-  };
+  const workerProcess = () => d.workerProcess();
+  const secondWorker = () => d.secondWorker();
+  const startRun = (text: string) => d.startRun(text);
   const untilExecuting = (runId: string, step: string) =>
     eventually(
       `${step} to be executing`,

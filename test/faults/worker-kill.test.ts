@@ -1,15 +1,18 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Collection } from 'mongoose';
 import { answerTo, buttonsIn, cardNow, click } from '../support/approval-clicks';
-import { type Harness, SIGNING_SECRET, startHarness } from '../support/countersign-harness';
+import type { Harness } from '../support/countersign-harness';
+import {
+  type CrashDeployment,
+  startCrashDeployment,
+  writeWorkflows,
+} from '../support/crash-deployment';
 import { eventually } from '../support/eventually';
 import { type FakeAnthropicApi, startFakeAnthropicApi } from '../support/fake-anthropic-api';
 import type { SlackCall } from '../support/fake-slack-api';
-import { finalRun, runIdIn } from '../support/run-records';
-import { TEST_AUDIT_HMAC_KEY } from '../support/test-env';
-import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
+import { finalRun } from '../support/run-records';
 
 const WORKFLOWS = {
   'probe.yaml': `name: probe
@@ -37,83 +40,34 @@ approval:
 `,
 };
 
-const LOCK_MS = '2000';
 const isCard = (call: SlackCall) => buttonsIn(call.args.blocks).includes('approval_approve');
 
 describe('a worker process killed with SIGKILL while a model call or a card post is in flight', () => {
+  let d: CrashDeployment;
   let front: Harness;
   let anthropic: FakeAnthropicApi;
   let workflowsDir: string;
   let runs: Collection;
-  const others: Harness[] = [];
-  const processes: WorkerProcess[] = [];
 
   beforeAll(async () => {
-    workflowsDir = await mkdtemp(path.join(os.tmpdir(), 'countersign-kill-'));
-    for (const [file, text] of Object.entries(WORKFLOWS)) {
-      await writeFile(path.join(workflowsDir, file), text);
-    }
+    workflowsDir = await writeWorkflows('kill', WORKFLOWS);
     anthropic = await startFakeAnthropicApi();
   });
   beforeEach(async () => {
     anthropic.reset();
-    front = await startHarness('kill', {
-      roles: { http: true, worker: false },
-      workflowsDir,
-      env: { WORKER_LOCK_MS: LOCK_MS },
-    });
-    runs = front.db.collection('runs');
+    d = await startCrashDeployment('kill', workflowsDir, anthropic);
+    ({ front, runs } = d);
   });
   afterEach(async () => {
-    for (const worker of processes.splice(0)) await worker.kill();
-    for (const h of others.splice(0)) await h.stop();
-    await front.stop();
+    await d.stop();
   });
   afterAll(async () => {
     await anthropic.close();
   });
 
-  const workerProcess = async () => {
-    const worker = await startWorkerProcess({
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_BOT_TOKEN: 'xoxb-test-token',
-      SLACK_API_URL: front.slack.url,
-      AUDIT_HMAC_KEY: TEST_AUDIT_HMAC_KEY,
-      REDIS_URL: process.env.REDIS_URL as string,
-      MONGODB_URI: front.mongoUri,
-      QUEUE_PREFIX: front.queuePrefix,
-      WORKFLOWS_DIR: workflowsDir,
-      WORKER_LOCK_MS: LOCK_MS,
-      ANTHROPIC_API_KEY: 'sk-ant-test',
-      ANTHROPIC_BASE_URL: anthropic.baseUrl,
-    });
-    processes.push(worker);
-    return worker;
-  };
-  const secondWorker = async () => {
-    const h = await startHarness('kill', {
-      roles: { http: false, worker: true },
-      workflowsDir,
-      share: front,
-      env: {
-        WORKER_LOCK_MS: LOCK_MS,
-        RUN_RECOVERY_INTERVAL_MS: '1000',
-        ANTHROPIC_API_KEY: 'sk-ant-test',
-        ANTHROPIC_BASE_URL: anthropic.baseUrl,
-      },
-    });
-    others.push(h);
-    return h;
-  };
-  const startRun = async (text: string) => {
-    await front.slash({ text, user_id: 'U0DEV', channel_id: 'C0OPS' });
-    const started = await front.slack.waitForCall(
-      'chat.postMessage',
-      (call) => !call.args.thread_ts,
-      20_000,
-    );
-    return runIdIn(started.args.blocks) as string;
-  };
+  const workerProcess = () => d.workerProcess();
+  const secondWorker = () => d.secondWorker();
+  const startRun = (text: string) => d.startRun(text);
 
   it('mid model call: another worker asks the model again; each saved turn appears and counts once', async () => {
     let heldOpen = false;
