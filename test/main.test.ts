@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { eventually } from './support/eventually';
 import { startFakeSlackApi } from './support/fake-slack-api';
 import { sendSlashCommand } from './support/slack-request';
 import { TEST_AUDIT_HMAC_KEY, testMongoUri, testRedisUrl, uniqueName } from './support/test-env';
@@ -77,7 +78,6 @@ describe('the countersign command line', () => {
 
   it('runs `all`, serves a run, and drains on SIGTERM', async () => {
     const slack = await startFakeSlackApi();
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
     const child = countersign(['all'], {
       SLACK_SIGNING_SECRET: 'cli-secret',
       SLACK_BOT_TOKEN: 'xoxb-cli',
@@ -86,11 +86,23 @@ describe('the countersign command line', () => {
       REDIS_URL: testRedisUrl(),
       MONGODB_URI: testMongoUri(uniqueName('cli')),
       QUEUE_PREFIX: uniqueName('cli'),
-      PORT: String(port),
+      // The service picks a free port and logs it: a port chosen here could be taken meanwhile.
+      PORT: '0',
       HOST: '127.0.0.1',
     });
     const { out, exited } = collect(child);
     try {
+      const port = await eventually(
+        'the service to log its port',
+        async () => {
+          const started = out.stdout
+            .split('\n')
+            .filter((line) => line.includes('"countersign started"'))
+            .map((line) => JSON.parse(line) as { port?: number })[0];
+          return started?.port;
+        },
+        20_000,
+      );
       const base = `http://127.0.0.1:${port}`;
       for (let i = 0; ; i++) {
         const ready = await fetch(`${base}/readyz`).catch(() => undefined);
