@@ -78,11 +78,11 @@ export async function decideApproval(
     return { outcome: 'recorded', approval: denied };
   }
 
-  const { counted, approval: voted } = await deps.approvals.addVote(
-    approval.id,
-    request.userId,
-    now,
-  );
+  const {
+    counted,
+    decided,
+    approval: voted,
+  } = await deps.approvals.addVote(approval.id, request.userId, now);
   if (!counted) return { outcome: 'already', approval: voted };
   await deps.audit.record(
     approvalEvent(voted, 'approval.voted', request.userId, now, {
@@ -90,7 +90,8 @@ export async function decideApproval(
       required: voted.required,
     }),
   );
-  if (voted.status === ApprovalStatus.Approved) await settled(deps, voted);
+  // Only the vote that decided resumes the run: exactly once.
+  if (decided) await settled(deps, voted);
   else await updateCard(deps, voted);
   return { outcome: 'recorded', approval: voted };
 }

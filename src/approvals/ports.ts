@@ -15,14 +15,15 @@ export interface ApprovalRepository {
   setCard(id: string, card: CardRef): Promise<void>;
   /**
    * Adds `userId`'s approval, once per user. The vote that fills the quorum also decides the
-   * approval (unless a denial, expiry or cancellation came first). `counted` is false when the
-   * user had voted already, or the approval was decided before this vote could count.
+   * approval (unless a denial, expiry or cancellation came first): `decided` is true for that
+   * vote alone. `counted` is false when the user had voted already, or the approval ended
+   * before this vote could count.
    */
   addVote(
     id: string,
     userId: string,
     at: Date,
-  ): Promise<{ counted: boolean; approval: ApprovalRecord }>;
+  ): Promise<{ counted: boolean; decided: boolean; approval: ApprovalRecord }>;
   /**
    * Ends a pending approval as `status`, exactly once however many try at the same moment;
    * null when it had ended already.

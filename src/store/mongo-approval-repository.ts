@@ -132,23 +132,36 @@ export class MongoApprovalRepository implements ApprovalRepository {
     id: string,
     userId: string,
     at: Date,
-  ): Promise<{ counted: boolean; approval: ApprovalRecord }> {
+  ): Promise<{ counted: boolean; decided: boolean; approval: ApprovalRecord }> {
     const before = await this.mustGet(id);
-    if (before.status !== 'pending') return { counted: false, approval: before };
+    if (before.status !== 'pending') return { counted: false, decided: false, approval: before };
     if (!(await this.claim(`${id}:voter:${userId}`, { approvalId: id, userId, at }))) {
-      return { counted: false, approval: await this.mustGet(id) };
+      return { counted: false, decided: false, approval: await this.mustGet(id) };
     }
     for (let n = before.approvals.length; n < before.required; n++) {
       if (!(await this.claim(`${id}:vote:${n}`, { approvalId: id, userId, at }))) continue;
       // The vote that fills the quorum approves, unless a denial (or expiry) came first.
       const last = n === before.required - 1;
-      const decided = last
-        ? await this.claim(`${id}:final`, { approvalId: id, status: 'approved', userId, at })
-        : (await this.claims.findById(`${id}:final`).lean()) === null;
+      if (last) await this.claimApproved(id, userId, at);
       const approval = await this.project(id);
-      return { counted: decided, approval };
+      // A vote counts unless a denial (expiry, cancel) ended the approval before it filled.
+      const decided = last && approval.status === 'approved' && approval.decidedBy === userId;
+      const counted = decided || (!last && ['pending', 'approved'].includes(approval.status));
+      return { counted, decided, approval };
     }
-    return { counted: false, approval: await this.mustGet(id) };
+    // Others filled the quorum first. Their final claim may not be in yet: make it for them
+    // (same content, whoever inserts it), so this clicker is told who approved, not "pending".
+    const filled = await this.mustGet(id);
+    const closer = filled.approvals.at(-1);
+    if (filled.status === 'pending' && closer && filled.approvals.length >= filled.required) {
+      await this.claimApproved(id, closer.userId, closer.at);
+    }
+    return { counted: false, decided: false, approval: await this.project(id) };
+  }
+
+  /** The approval's final claim as approved by the voter who filled the quorum; false if taken. */
+  private claimApproved(id: string, userId: string, at: Date): Promise<boolean> {
+    return this.claim(`${id}:final`, { approvalId: id, status: 'approved', userId, at });
   }
 
   async close(

@@ -61,6 +61,7 @@ describe('approval decisions under racing writers, on the real database', () => 
       voters.map((user) => db.approvals.addVote('r-claims02:0', user, new Date())),
     );
     expect(results.filter((result) => result.counted)).toHaveLength(2);
+    expect(results.filter((result) => result.decided)).toHaveLength(1);
     const stored = await db.approvals.get('r-claims02:0');
     expect(stored?.status).toBe('approved');
     expect(stored?.approvals).toHaveLength(2);
