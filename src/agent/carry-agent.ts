@@ -1,4 +1,4 @@
-import { executeToolCall, gateToolCall, mayRepeatInterrupted } from '../runs/call-tool';
+import { gateToolCall, resumeToolCall } from '../runs/call-tool';
 import { ModelError, RunInterruptedError, type ToolSession } from '../runs/ports';
 import {
   type AgentContentBlock,
@@ -27,13 +27,6 @@ const textOf = (message: AgentMessage): string =>
     )
     .join('\n')
     .trim();
-
-const FINAL_STEP: readonly string[] = [
-  StepStatus.Succeeded,
-  StepStatus.Failed,
-  StepStatus.Refused,
-  StepStatus.Simulated,
-];
 
 /**
  * An agent run: a manual tool-use loop over the model. The transcript is saved after every model
@@ -176,15 +169,7 @@ async function settleToolUse(
 ): Promise<StepRecord | 'exhausted' | { interrupted: StepRecord }> {
   const { run } = carrier;
   const known = run.steps.find((step) => step.toolUseId === use.id);
-  if (known !== undefined) {
-    if (FINAL_STEP.includes(known.status) || known.status === StepStatus.AwaitingApproval) {
-      return known;
-    }
-    if (known.status === StepStatus.Executing && !mayRepeatInterrupted(known)) {
-      return { interrupted: known };
-    }
-    return executeToolCall(carrier, session, known);
-  }
+  if (known !== undefined) return resumeToolCall(carrier, session, known);
   if (run.steps.length >= (run.manifest.agent?.max_tool_calls ?? 0)) return 'exhausted';
   const index = run.steps.reduce((next, step) => Math.max(next, step.index + 1), 0);
   const tool = session.find(use.name);

@@ -90,7 +90,7 @@ export async function gateToolCall(
  * next attempt knows it may have run; then ended as succeeded or failed.
  * @throws RunInterruptedError when the worker shuts down mid-call (the outcome is unknown).
  */
-export async function executeToolCall(
+async function executeToolCall(
   attempt: RunAttempt,
   session: ToolSession,
   step: StepRecord,
@@ -155,7 +155,18 @@ async function approvalMismatch(
   return undefined;
 }
 
-/** A step a crash left in `executing`: a low-risk one may run again, anything else may not. */
-export function mayRepeatInterrupted(step: StepRecord): boolean {
-  return step.risk === 'low';
+/**
+ * Carries on a call an earlier attempt recorded: runs it once approved; repeats it if a crash
+ * left it `executing` and it is low risk (anything else may have run, and is handed back as
+ * `interrupted`); takes any other call (ended, or still waiting) as it stands.
+ */
+export async function resumeToolCall(
+  attempt: RunAttempt,
+  session: ToolSession,
+  step: StepRecord,
+): Promise<StepRecord | { interrupted: StepRecord }> {
+  if (step.status === StepStatus.Approved) return executeToolCall(attempt, session, step);
+  if (step.status !== StepStatus.Executing) return step;
+  if (step.risk !== 'low') return { interrupted: step };
+  return executeToolCall(attempt, session, step);
 }

@@ -1,7 +1,7 @@
 import { carryAgent } from '../agent/carry-agent';
 import { findTool } from '../workflows/manifest-tools';
 import { renderJson } from '../workflows/template';
-import { executeToolCall, gateToolCall, mayRepeatInterrupted } from './call-tool';
+import { gateToolCall, resumeToolCall } from './call-tool';
 import { agentToolPolicy, dryRunResult } from './dry-run';
 import {
   ChannelUnavailableError,
@@ -10,7 +10,14 @@ import {
   type ToolSession,
   ToolSetupError,
 } from './ports';
-import { FINAL_RUN_STATUSES, type RunRecord, RunStatus, StepStatus, templateInputs } from './run';
+import {
+  FINAL_RUN_STATUSES,
+  type RunRecord,
+  RunStatus,
+  type StepRecord,
+  StepStatus,
+  templateInputs,
+} from './run';
 import { type Attempt, announce, type ExecuteRunDeps, RunAttempt } from './run-attempt';
 import { runRequestedEvent, runStartedEvent, toolCallOutcomeEvent } from './run-audit';
 
@@ -122,28 +129,16 @@ async function carryRunbook(carrier: RunAttempt, session: ToolSession): Promise<
     const spec = steps[index] as (typeof steps)[number];
     const previous = carrier.run.steps.find((step) => step.index === index);
     const label = `step ${index + 1} (${spec.tool})`;
-    if (previous?.status === StepStatus.Succeeded) {
-      lastOutput = previous.output ?? '';
-      continue;
-    }
-    if (previous?.status === StepStatus.Simulated) continue;
-    if (previous?.status === StepStatus.Failed || previous?.status === StepStatus.Refused) {
-      return carrier.finish(RunStatus.Failed, {
-        error: `${label} ${previous.status === StepStatus.Refused ? 'was refused' : 'failed'}: ${previous.error ?? ''}`,
-      });
-    }
-    if (previous?.status === StepStatus.AwaitingApproval) return carrier.awaitApproval();
-    let ended = previous;
-    if (previous?.status === StepStatus.Approved) {
-      ended = await executeToolCall(carrier, session, previous);
-    } else if (previous?.status === StepStatus.Executing) {
-      if (!mayRepeatInterrupted(previous)) {
+    let ended: StepRecord;
+    if (previous !== undefined) {
+      const resumed = await resumeToolCall(carrier, session, previous);
+      if ('interrupted' in resumed) {
         return carrier.outcomeUnknown(
           previous,
           `${label} was interrupted while executing; it is not repeated automatically`,
         );
       }
-      ended = await executeToolCall(carrier, session, previous);
+      ended = resumed;
     } else {
       let args: Record<string, unknown>;
       try {
@@ -163,7 +158,6 @@ async function carryRunbook(carrier: RunAttempt, session: ToolSession): Promise<
         ...(inputSchema ? { inputSchema } : {}),
       });
     }
-    if (ended === undefined) continue;
     if (ended.status === StepStatus.AwaitingApproval) return carrier.awaitApproval();
     if (ended.status === StepStatus.Failed || ended.status === StepStatus.Refused) {
       return carrier.finish(RunStatus.Failed, {
