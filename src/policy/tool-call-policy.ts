@@ -1,8 +1,7 @@
 import picomatch from 'picomatch';
 import { formatDuration } from '../workflows/duration';
 import type { ApprovalSpec, ToolSpec, WorkflowManifest } from '../workflows/manifest-schema';
-import { findTool } from '../workflows/manifest-tools';
-import { findPlaceholders } from '../workflows/template';
+import { findTool, secretsUsedBy } from '../workflows/manifest-tools';
 
 /** What may happen to one tool call: run now, wait for a human's yes, or never. */
 export type ToolCallDecision =
@@ -57,11 +56,7 @@ export function decideToolCall(
 /** Whether the tool's definition needs secret values to run. */
 export function usesSecrets(manifest: WorkflowManifest, toolName: string): boolean {
   const tool = findTool(manifest, toolName);
-  const definition =
-    tool && ('mcp' in tool ? tool.server : 'http' in tool ? tool.http : tool.command);
-  return findPlaceholders(JSON.stringify(definition ?? {})).some(
-    (use) => 'scope' in use && use.scope === 'secrets',
-  );
+  return tool !== undefined && secretsUsedBy(tool).length > 0;
 }
 
 /** Who decides and how, in plain words (ids are not mentions, so naming them pings nobody). */

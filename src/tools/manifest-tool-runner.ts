@@ -11,8 +11,8 @@ import {
 } from '../runs/ports';
 import { templateInputs } from '../runs/run';
 import type { McpToolSpec, ToolSpec } from '../workflows/manifest-schema';
-import { findTool } from '../workflows/manifest-tools';
-import { findPlaceholders, renderTemplate, TemplateError } from '../workflows/template';
+import { findTool, secretsUsedBy } from '../workflows/manifest-tools';
+import { renderTemplate, TemplateError } from '../workflows/template';
 import { capOutput } from './cap-output';
 import { callHttpTool } from './http-tool';
 import { type McpServerSession, openMcpServer } from './mcp-server';
@@ -34,14 +34,6 @@ const OUTPUT_BYTES = 65_536;
 const RAW_OUTPUT_BYTES = 1_048_576;
 
 const EMPTY_OBJECT_SCHEMA = { type: 'object', properties: {} };
-
-/** The secret names a tool definition (http, command or server) refers to. */
-function secretNames(definition: unknown): string[] {
-  const names = findPlaceholders(JSON.stringify(definition ?? {})).flatMap((use) =>
-    'scope' in use && use.scope === 'secrets' ? [use.name] : [],
-  );
-  return [...new Set(names)];
-}
 
 export interface ManifestToolRunnerDeps {
   /** Resolves secret values at the moment a tool runs, never earlier. */
@@ -84,7 +76,7 @@ export class ManifestToolRunner implements ToolRunner {
     tool: McpToolSpec,
     signal?: AbortSignal,
   ): Promise<McpServerSession> {
-    const secrets = await this.deps.secrets.resolve(secretNames(tool.server));
+    const secrets = await this.deps.secrets.resolve(secretsUsedBy(tool));
     const render = (text: string) => renderTemplate(text, { inputs: templateInputs(run), secrets });
     return openMcpServer(
       tool.mcp,
@@ -198,7 +190,7 @@ class ManifestToolSession implements ToolSession {
           ...(signal ? { signal } : {}),
         });
       }
-      const secrets = await this.deps.secrets.resolve(secretNames(definitionOf(tool)));
+      const secrets = await this.deps.secrets.resolve(secretsUsedBy(tool));
       const scopes = { inputs: templateInputs(this.run), args, secrets };
       if ('http' in tool) {
         return await callHttpTool(tool.http, scopes, {
@@ -265,8 +257,4 @@ class ManifestToolSession implements ToolSession {
 function withoutDialect(schema: Record<string, unknown>): Record<string, unknown> {
   const { $schema: _dialect, ...rest } = schema;
   return rest;
-}
-
-function definitionOf(tool: ToolSpec): unknown {
-  return 'mcp' in tool ? tool.server : 'http' in tool ? tool.http : tool.command;
 }

@@ -1,4 +1,5 @@
 import type { ToolSpec, WorkflowManifest } from './manifest-schema';
+import { findPlaceholders } from './template';
 
 /** The name a tool is called by: its `name`, or an MCP server's `mcp`. */
 export const toolName = (tool: ToolSpec): string => ('mcp' in tool ? tool.mcp : tool.name);
@@ -6,4 +7,17 @@ export const toolName = (tool: ToolSpec): string => ('mcp' in tool ? tool.mcp : 
 /** The manifest's tool (or MCP server) called `name`. */
 export function findTool(manifest: WorkflowManifest, name: string): ToolSpec | undefined {
   return manifest.tools.find((tool) => toolName(tool) === name);
+}
+
+/** What a tool runs: its `http` or `command` definition, or an MCP server's `server`. */
+export function toolDefinition(tool: ToolSpec): unknown {
+  return 'mcp' in tool ? tool.server : 'http' in tool ? tool.http : tool.command;
+}
+
+/** The secret names a tool's definition uses (`{{secrets.NAME}}`), each once. */
+export function secretsUsedBy(tool: ToolSpec): string[] {
+  const names = findPlaceholders(JSON.stringify(toolDefinition(tool))).flatMap((use) =>
+    'scope' in use && use.scope === 'secrets' ? [use.name] : [],
+  );
+  return [...new Set(names)];
 }
