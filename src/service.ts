@@ -153,19 +153,21 @@ export async function startService(
   queue.queue.on('error', (error) => log.warn({ err: error }, 'queue error'));
   const timers = new BullmqApprovalTimers(redis, config.QUEUE_PREFIX, clock);
   timers.queue.on('error', (error) => log.warn({ err: error }, 'approval queue error'));
-  // Cards and approvers' messages; a few quick retries, as for run messages.
-  const approvalNotifier = new SlackApprovalNotifier(
+  // Every Web API client: Slack's URL (or a test's), the redacting fetch, logs through pino.
+  const slackClient = (options: webApi.WebClientOptions) =>
     new webApi.WebClient(config.SLACK_BOT_TOKEN, {
       ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
       fetch: slackFetch,
       logger: boltLogger(log),
-      retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5_000 },
-    }),
-  );
-  const usergroupClient = new webApi.WebClient(config.SLACK_BOT_TOKEN, {
-    ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
-    fetch: slackFetch,
-    logger: boltLogger(log),
+      ...options,
+    });
+  // Run messages, cards and approvers' messages: a few quick retries here; longer outages are
+  // retried by the jobs' own backoff.
+  const messagesClient = slackClient({
+    retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5_000 },
+  });
+  const approvalNotifier = new SlackApprovalNotifier(messagesClient);
+  const usergroupClient = slackClient({
     // Asked while a slash command or a click waits for its answer: no retries, no waiting out a
     // rate limit; a lookup that hangs is dropped (and not cached) after a few seconds.
     retryConfig: { retries: 0 },
@@ -203,19 +205,13 @@ export async function startService(
   let workerRedis: Redis | undefined;
   let recovery: NodeJS.Timeout | undefined;
   if (roles.worker) {
-    const client = new webApi.WebClient(config.SLACK_BOT_TOKEN, {
-      ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
-      fetch: slackFetch,
-      // A few quick retries here; longer outages are retried by the job's own backoff.
-      retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5_000 },
-    });
     // BullMQ workers block on Redis; they need unlimited retries per request.
     workerRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
     workerRedis.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
     const deps = {
       runs: database.runs,
       audit: database.audit,
-      notifier: new SlackRunNotifier(client, log),
+      notifier: new SlackRunNotifier(messagesClient, log),
       tools: new ManifestToolRunner({ secrets, redactor, log }),
       approvals: database.approvals,
       approvalNotifier,

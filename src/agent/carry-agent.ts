@@ -8,6 +8,7 @@ import {
   type StepRecord,
   StepStatus,
   templateInputs,
+  usageOf,
 } from '../runs/run';
 import { type RunAttempt, runningTimeMs } from '../runs/run-attempt';
 import { renderTemplate } from '../workflows/template';
@@ -61,7 +62,7 @@ export async function carryAgent(carrier: RunAttempt, session: ToolSession): Pro
       }
       if (stop === 'max_tokens') {
         // A tool_use cut off mid-way may hold half its arguments: nothing of this answer runs.
-        const usage = carrier.run.usage ?? { turns: 0, inputTokens: 0, outputTokens: 0 };
+        const usage = usageOf(carrier.run);
         const left = agent.max_tokens - usage.inputTokens - usage.outputTokens;
         return left < MAX_TOKENS_PER_TURN
           ? carrier.finish(RunStatus.BudgetExhausted, {
@@ -94,7 +95,7 @@ export async function carryAgent(carrier: RunAttempt, session: ToolSession): Pro
       continue;
     }
 
-    const usage = carrier.run.usage ?? { turns: 0, inputTokens: 0, outputTokens: 0 };
+    const usage = usageOf(carrier.run);
     const spent = usage.inputTokens + usage.outputTokens;
     const elapsed = runningTimeMs(carrier.run, deps.clock());
     const exhausted =

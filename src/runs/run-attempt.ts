@@ -20,6 +20,7 @@ import {
   type StepRecord,
   StepStatus,
   type ThreadRef,
+  usageOf,
 } from './run';
 import { runFinishedEvent, toolCallOutcomeEvent } from './run-audit';
 
@@ -73,7 +74,7 @@ export class RunAttempt {
   /** Appends to an agent's transcript and usage, in one write. */
   async saveAgentProgress(progress: AgentProgress): Promise<void> {
     await this.deps.runs.saveAgentProgress(this.run.id, this.attempt.owner, progress);
-    const usage = this.run.usage ?? { turns: 0, inputTokens: 0, outputTokens: 0 };
+    const usage = usageOf(this.run);
     this.run = {
       ...this.run,
       transcript: [...(this.run.transcript ?? []), ...(progress.messages ?? [])],

@@ -146,6 +146,11 @@ export interface AgentUsage {
   outputTokens: number;
 }
 
+/** What an agent run has spent: nothing, until its first model request. */
+export function usageOf(run: Pick<RunRecord, 'usage'>): AgentUsage {
+  return run.usage ?? { turns: 0, inputTokens: 0, outputTokens: 0 };
+}
+
 /** What a list of runs shows of each; cheap to read (no manifest, steps or outputs). */
 export type RunSummary = Pick<
   RunRecord,

@@ -26,12 +26,11 @@ export function compileJsonSchema(schema: Record<string, unknown>): ValidateFunc
 export function compileToolInputSchema(
   schema: Record<string, unknown>,
 ): { validate: ValidateFunction } | { problem: string } {
-  // MCP servers often name draft-07 as their dialect; the keywords they use read the same here.
-  const { $schema: _dialect, ...rest } = schema;
+  // An MCP server's dialect (often draft-07) was left out when the tool runner listed it.
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   addFormats(ajv);
   try {
-    return { validate: ajv.compile(rest) };
+    return { validate: ajv.compile(schema) };
   } catch (error) {
     return { problem: (error as Error).message };
   }
