@@ -5,7 +5,7 @@ import type { Collection } from 'mongoose';
 import { answerTo, cardNow, cardOf, click, submitDenyReason } from '../support/approval-clicks';
 import { type Harness, startHarness } from '../support/countersign-harness';
 import { eventually } from '../support/eventually';
-import { finalRun, runIdIn } from '../support/run-records';
+import { finalRun, runIdIn, runStarter } from '../support/run-records';
 
 const TWENTY = Array.from({ length: 20 }, (_, n) => `U0APP${String(n).padStart(2, '0')}`);
 
@@ -73,6 +73,7 @@ approval:
 
 describe('approval cards: deciding in Slack, bound to the exact call', () => {
   let h: Harness;
+  let startRun: ReturnType<typeof runStarter>;
   let runs: Collection;
   let audit: Collection;
   let dir: string;
@@ -83,6 +84,7 @@ describe('approval cards: deciding in Slack, bound to the exact call', () => {
       await writeFile(path.join(dir, file), text);
     }
     h = await startHarness('approvals', { workflowsDir: dir });
+    startRun = runStarter(h);
     runs = h.db.collection('runs');
     audit = h.db.collection('audit_events');
   });
@@ -91,22 +93,10 @@ describe('approval cards: deciding in Slack, bound to the exact call', () => {
   });
   beforeEach(() => h.slack.reset());
 
-  const seen = new Set<string>();
-
   /** Starts `workflow` as `user`; returns the run id and the file its restart appends to. */
   async function start(workflow: string, user = 'U0DEV') {
     const log = path.join(await mkdtemp(path.join(os.tmpdir(), 'cs-restart-')), 'log');
-    await h.slash({ text: `run ${workflow} log=${log}`, user_id: user, channel_id: 'C0OPS' });
-    // This run's headline: the first one naming a run not seen before.
-    const started = await h.slack.waitForCall(
-      'chat.postMessage',
-      (call) =>
-        call.args.channel === 'C0OPS' &&
-        !call.args.thread_ts &&
-        !seen.has(runIdIn(call.args.blocks) ?? ''),
-    );
-    const runId = runIdIn(started.args.blocks) as string;
-    seen.add(runId);
+    const runId = await startRun(`run ${workflow} log=${log}`, user);
     const restarts = async () =>
       (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
     return { runId, restarts };
@@ -329,16 +319,7 @@ describe('approval cards: deciding in Slack, bound to the exact call', () => {
 
   it('cuts long arguments on the card and shows them all in a modal on "Show all"', async () => {
     const note = `${'é🙂<&>'.repeat(600)}END`;
-    await h.slash({ text: `run verbose note="${note}"`, user_id: 'U0DEV', channel_id: 'C0OPS' });
-    const started = await h.slack.waitForCall(
-      'chat.postMessage',
-      (call) =>
-        call.args.channel === 'C0OPS' &&
-        !call.args.thread_ts &&
-        !seen.has(runIdIn(call.args.blocks) ?? ''),
-    );
-    const runId = runIdIn(started.args.blocks) as string;
-    seen.add(runId);
+    const runId = await startRun(`run verbose note="${note}"`, 'U0DEV');
     const card = await cardOf(h, runId);
     expect(cardNow(h, card).buttons).toContain('approval_show_args');
     expect(JSON.stringify(card.call.args.blocks)).not.toContain('END');

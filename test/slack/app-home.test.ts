@@ -7,7 +7,7 @@ import { cardNow, cardOf, submitDenyReason } from '../support/approval-clicks';
 import { finishedRun } from '../support/command-answers';
 import { type Harness, startHarness } from '../support/countersign-harness';
 import { eventually } from '../support/eventually';
-import { finalRun, runIdIn } from '../support/run-records';
+import { finalRun, runStarter } from '../support/run-records';
 
 /** A low-risk check, then a high-risk restart that appends to `log` each time it runs. */
 const guarded = (name: string, approval: string) => `name: ${name}
@@ -44,6 +44,7 @@ const WORKFLOWS: Record<string, string> = {
 
 describe('App Home: what waits for you, and your runs', () => {
   let h: Harness;
+  let startRun: ReturnType<typeof runStarter>;
   let runs: Collection;
 
   beforeAll(async () => {
@@ -52,6 +53,7 @@ describe('App Home: what waits for you, and your runs', () => {
       await writeFile(path.join(dir, file), text);
     }
     h = await startHarness('app_home', { workflowsDir: dir });
+    startRun = runStarter(h);
     runs = h.db.collection('runs');
     h.slack.setUsergroup('S0SRE', ['U0SRE1', 'U0SRE2']);
   });
@@ -59,21 +61,10 @@ describe('App Home: what waits for you, and your runs', () => {
     await h.stop();
   });
 
-  const seen = new Set<string>();
-
   /** `user` starts `workflow`; once it waits for approval: its id, card, and restart count. */
   async function waitingRun(workflow: string, user: string) {
     const log = path.join(await mkdtemp(path.join(os.tmpdir(), 'cs-home-')), 'log');
-    await h.slash({ text: `run ${workflow} log=${log}`, user_id: user, channel_id: 'C0OPS' });
-    const started = await h.slack.waitForCall(
-      'chat.postMessage',
-      (call) =>
-        call.args.channel === 'C0OPS' &&
-        !call.args.thread_ts &&
-        !seen.has(runIdIn(call.args.blocks) ?? ''),
-    );
-    const runId = runIdIn(started.args.blocks) as string;
-    seen.add(runId);
+    const runId = await startRun(`run ${workflow} log=${log}`, user);
     const card = await cardOf(h, runId);
     await eventually('the run to wait for approval', async () => {
       const run = await runs.findOne({ _id: runId as never });

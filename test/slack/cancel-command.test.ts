@@ -6,7 +6,7 @@ import { answerTo, cardNow, cardOf, click } from '../support/approval-clicks';
 import { finishedRun, laterAnswer } from '../support/command-answers';
 import { type Harness, startHarness } from '../support/countersign-harness';
 import { eventually } from '../support/eventually';
-import { finalRun, runIdIn } from '../support/run-records';
+import { finalRun, runStarter } from '../support/run-records';
 
 /** A low-risk check, then a high-risk restart (approved by U0LEAD) that appends to `log`. */
 const GUARDED = `name: guarded
@@ -65,6 +65,7 @@ const exists = (file: string) =>
 
 describe('/countersign cancel <run>', () => {
   let h: Harness;
+  let start: ReturnType<typeof runStarter>;
   let runs: Collection;
   let audit: Collection;
 
@@ -77,29 +78,13 @@ describe('/countersign cancel <run>', () => {
       workflowsDir: dir,
       env: { COUNTERSIGN_ADMINS: 'U0ADMIN' },
     });
+    start = runStarter(h);
     runs = h.db.collection('runs');
     audit = h.db.collection('audit_events');
   });
   afterAll(async () => {
     await h.stop();
   });
-
-  const seen = new Set<string>();
-
-  /** Starts `text` as `user` in C0OPS; the run id from its headline once it is posted. */
-  async function start(text: string, user: string): Promise<string> {
-    await h.slash({ text, user_id: user, channel_id: 'C0OPS' });
-    const started = await h.slack.waitForCall(
-      'chat.postMessage',
-      (call) =>
-        call.args.channel === 'C0OPS' &&
-        !call.args.thread_ts &&
-        !seen.has(runIdIn(call.args.blocks) ?? ''),
-    );
-    const runId = runIdIn(started.args.blocks) as string;
-    seen.add(runId);
-    return runId;
-  }
 
   /** A guarded run waiting for approval; the file its restart would append to. */
   async function waitingRun(user: string) {
