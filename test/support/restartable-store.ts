@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { eventually } from './eventually';
-import { ensureFerretDb, freePort, mongoReachable, redisReachable } from './services';
+import { ensureFerretDb, findOnPath, freePort, mongoReachable, redisReachable } from './services';
 
 /** A store of the test's own, on a fixed loopback port, that it can stop and start again. */
 export interface RestartableStore {
@@ -63,9 +63,13 @@ export async function startOwnRedis(): Promise<RestartableStore> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'countersign-own-redis-'));
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
+  // Found on PATH as the test setup finds it, not at one distribution's path.
+  const bin = findOnPath('redis-server');
+  if (bin === undefined)
+    throw new Error('redis-server is not installed: apt-get install redis-server');
   const store = restartable(
     'redis-server',
-    '/usr/bin/redis-server',
+    bin,
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes'].concat([
       '--dir',
       dir,
