@@ -103,3 +103,55 @@ describe('messages sent to Slack', () => {
     expectNoSecret(call?.args);
   });
 });
+
+describe('the token Slack authenticates a call with', () => {
+  const BOT_TOKEN = 'xoxb-test-token';
+  /** What left the redacting fetch, on its way to the fake Slack. */
+  let sent: { headers: Record<string, string>; body: unknown }[];
+  const recordingClient = () =>
+    new WebClient(BOT_TOKEN, {
+      slackApiUrl: slack.url,
+      retryConfig: { retries: 0 },
+      logger: silentLogger,
+      fetch: redactingFetch(redactor, (url, init) => {
+        sent.push({ headers: { ...init?.headers }, body: init?.body });
+        return fetch(url, init);
+      }),
+    });
+  beforeEach(() => {
+    sent = [];
+    redactor.add('SLACK_BOT_TOKEN', BOT_TOKEN);
+  });
+
+  it('reaches Slack as it is when a call passes it, as Bolt’s auth.test does, never scrubbed', async () => {
+    await expect(recordingClient().auth.test({ token: BOT_TOKEN })).resolves.toMatchObject({
+      ok: true,
+    });
+    const [call] = slack.callsTo('auth.test');
+    expect(call?.token).toBe(BOT_TOKEN);
+    // Only the header carries it: the body has no `token` field, placeholder or not.
+    expect(sent[0]?.headers.Authorization).toBe(`Bearer ${BOT_TOKEN}`);
+    expect(new URLSearchParams(String(sent[0]?.body)).has('token')).toBe(false);
+  });
+
+  it('moves a token sent only in the body into the Authorization header', async () => {
+    const response = await redactingFetch(redactor)(`${slack.url}chat.postMessage`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: BOT_TOKEN, channel: 'C0OPS', text: 'hi' }).toString(),
+    });
+    expect(await response.json()).toMatchObject({ ok: true });
+    expect(slack.callsTo('chat.postMessage')[0]?.token).toBe(BOT_TOKEN);
+  });
+
+  it('is still scrubbed, with every other secret, from what a message says', async () => {
+    await recordingClient().chat.postMessage({
+      token: BOT_TOKEN,
+      channel: 'C0OPS',
+      text: `bot ${BOT_TOKEN}, github ${SECRET}`,
+    });
+    const [call] = slack.callsTo('chat.postMessage');
+    expect(call?.token).toBe(BOT_TOKEN);
+    expect(call?.args.text).toBe('bot [secret:SLACK_BOT_TOKEN], github [secret:GITHUB_TOKEN]');
+  });
+});

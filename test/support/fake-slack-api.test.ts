@@ -196,6 +196,36 @@ describe('the fake Slack Web API', () => {
       }
     });
 
+    it('invalid_auth for a wrong token argument, read before a right Authorization header', async () => {
+      // What the WebClient sends when a call passes `token`: the form field and the header.
+      const call = (token: string) =>
+        fetch(`${slack.url}auth.test`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${TOKEN}`,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: new URLSearchParams({ token }).toString(),
+        }).then((response) => response.json());
+      expect(await call('[secret:SLACK_BOT_TOKEN]')).toEqual({ ok: false, error: 'invalid_auth' });
+      expect(await call(TOKEN)).toMatchObject({ ok: true, user_id: 'U0BOT' });
+      expect(slack.callsTo('auth.test').map((recorded) => recorded.token)).toEqual([
+        '[secret:SLACK_BOT_TOKEN]',
+        TOKEN,
+      ]);
+    });
+
+    it('token_revoked for every call with a revoked token, until reset', async () => {
+      await expect(client.auth.test()).resolves.toMatchObject({ ok: true });
+      slack.revokeToken(TOKEN);
+      expect((await slackError(client.auth.test())).data.error).toBe('token_revoked');
+      const post = client.chat.postMessage({ channel: 'C1', text: 'hi' });
+      expect((await slackError(post)).data.error).toBe('token_revoked');
+      await expect(webClient('xoxb-other').auth.test()).resolves.toMatchObject({ ok: true });
+      slack.reset();
+      await expect(client.auth.test()).resolves.toMatchObject({ ok: true });
+    });
+
     it('channel_not_found when chat.postMessage has no channel', async () => {
       const error = await slackError(client.apiCall('chat.postMessage', { text: 'hi' }));
       expect(error.data.error).toBe('channel_not_found');

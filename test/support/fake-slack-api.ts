@@ -42,7 +42,7 @@ export interface SlackCall {
   method: string;
   /** Arguments, decoded: JSON-encoded fields such as `blocks` and `view` are parsed. */
   args: Record<string, unknown>;
-  /** Bearer token (or `token` argument); never kept in `args`. */
+  /** The token Slack reads: the `token` argument if sent, else the bearer; never kept in `args`. */
   token: string | undefined;
   at: Date;
   /** Request path, e.g. `/api/chat.postMessage` or `/response/cmd-1`. */
@@ -172,6 +172,7 @@ export class FakeSlackApi {
   private usedTriggers = new Set<string>();
   private openedConversations = new Set<string>();
   private responseUrls = new Map<string, { target?: ResponseUrlTarget; uses: number }>();
+  private revokedTokens = new Set<string>();
 
   constructor(private readonly options: FakeSlackApiOptions = {}) {
     this.server = createServer((req, res) => {
@@ -215,7 +216,10 @@ export class FakeSlackApi {
     return closeServer(this.server);
   }
 
-  /** Forgets calls, faults, messages, views (Home tabs too), users, usergroups and channel states. */
+  /**
+   * Forgets calls, faults, messages, views (Home tabs too), users, usergroups, channel states and
+   * revoked tokens.
+   */
   reset(): void {
     this.calls.length = 0;
     this.faults = new Map();
@@ -231,6 +235,7 @@ export class FakeSlackApi {
     this.usedTriggers = new Set();
     this.openedConversations = new Set();
     this.responseUrls = new Map();
+    this.revokedTokens = new Set();
     this.addBotUser();
   }
 
@@ -311,6 +316,11 @@ export class FakeSlackApi {
     this.users.set(user.id, user);
   }
 
+  /** Every call made with `token` now answers `token_revoked`, as after an uninstall. */
+  revokeToken(token: string): void {
+    this.revokedTokens.add(token);
+  }
+
   /** Posting to this channel now answers `not_in_channel`. */
   removeBotFromChannel(channelId: string): void {
     this.channelsWithoutBot.add(channelId);
@@ -385,6 +395,7 @@ export class FakeSlackApi {
     if (parseError) return answer(200, { ok: false, error: parseError });
     if (!token) return answer(200, { ok: false, error: 'not_authed' });
     if (!this.acceptsToken(token)) return answer(200, { ok: false, error: 'invalid_auth' });
+    if (this.revokedTokens.has(token)) return answer(200, { ok: false, error: 'token_revoked' });
     try {
       return answer(200, handler(args, token));
     } catch (error) {
@@ -845,7 +856,8 @@ function decodeArgs(
     for (const [key, value] of new URLSearchParams(body)) args[key] = decodeFormValue(key, value);
   }
   const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
-  const token = bearer ?? stringArg(args.token);
+  // Slack reads a `token` argument before the Authorization header: a wrong one is refused.
+  const token = stringArg(args.token) ?? bearer;
   delete args.token;
   return parseError ? { args, token, parseError } : { args, token };
 }
