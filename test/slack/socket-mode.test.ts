@@ -113,6 +113,11 @@ describe('Socket Mode, end to end through the WebSocket, BullMQ and MongoDB', ()
       (call) => call.args.channel === 'C0SOCKET',
     );
     expect(JSON.stringify(headline.args.blocks)).toContain('succeeded');
+    // The thread's last word follows the headline: waited for here, it cannot land in a later test.
+    await slack.waitForCall(
+      'chat.postMessage',
+      (call) => call.args.channel === 'C0SOCKET' && String(call.args.text).startsWith('Run '),
+    );
     // Nothing went to the response URL: the ack itself answered the command.
     expect(slack.callsTo('response_url')).toHaveLength(0);
   });
