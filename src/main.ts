@@ -33,7 +33,14 @@ async function serve(roles: ServiceRoles): Promise<void> {
   // One redactor for the log and the service: the service teaches it the secret values.
   const redactor = new Redactor();
   const log = createLogger(config.LOG_LEVEL, undefined, redactor);
-  const service = await startService(config, roles, log, undefined, redactor);
+  // Slack refusing the token, or not answering, is told as a bad setting is: one line, exit 2.
+  const service = await startService(config, roles, log, undefined, redactor).catch(
+    (error: unknown) => {
+      if (!(error instanceof ConfigError)) throw error;
+      process.stderr.write(`countersign: ${error.message}\n`);
+      process.exit(2);
+    },
+  );
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -20,6 +20,8 @@ import { redactingFetch } from './slack/redacting-fetch';
 import { SlackApprovalNotifier } from './slack/slack-approval-notifier';
 import { SlackRunNotifier } from './slack/slack-run-notifier';
 import { SlackUsergroupDirectory } from './slack/slack-usergroup-directory';
+import { watchTokenRefusals } from './slack/token-refusals';
+import { verifyBotToken } from './slack/verify-bot-token';
 import { openDatabase } from './store/database';
 import { ManifestToolRunner } from './tools/manifest-tool-runner';
 import type { Redactor } from './tools/redactor';
@@ -109,7 +111,20 @@ export async function startService(
     const value = config[name];
     if (value) redactor.add(name, value);
   }
-  const slackFetch = redactingFetch(redactor);
+  const slackApiUrl = config.SLACK_API_URL ?? 'https://slack.com/api/';
+  // Before the stores: a token Slack refuses, or a Slack that does not answer, stops the start.
+  const bot = await verifyBotToken({
+    token: config.SLACK_BOT_TOKEN,
+    apiUrl: slackApiUrl,
+    fetch: redactingFetch(redactor),
+    logger: boltLogger(log),
+  });
+  const tokens = watchTokenRefusals(
+    { SLACK_BOT_TOKEN: config.SLACK_BOT_TOKEN, SLACK_APP_TOKEN: config.SLACK_APP_TOKEN },
+    log,
+  );
+  const slackFetch = redactingFetch(redactor, tokens.fetch);
+  const web = { fetch: slackFetch, bot };
   const metrics = createMetrics();
   const database = await openDatabase(config.MONGODB_URI, {
     auditHmacKey: config.AUDIT_HMAC_KEY,
@@ -196,6 +211,7 @@ export async function startService(
         await redis.ping();
       },
       mongodb: () => database.ping(),
+      slack: () => tokens.check(),
     },
     metrics.registry,
   );
@@ -259,7 +275,7 @@ export async function startService(
   let stopHttp: () => Promise<void>;
   // The registry exists exactly when roles.http does: the Slack side.
   if (registry) {
-    const slack = createSlackApp(config, log, routes, redactor, {
+    const slack = createSlackApp(config, log, routes, web, {
       catalog: registry.catalog,
       runs: database.runs,
       queue,

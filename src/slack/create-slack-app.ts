@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
-import { App, HTTPReceiver, type Receiver, SocketModeReceiver } from '@slack/bolt';
-import type { Config } from '../config';
+import { App, HTTPReceiver, type Receiver, SocketModeReceiver, type webApi } from '@slack/bolt';
+import { type Config, ConfigError } from '../config';
 import {
   boundPort,
   closeServer,
@@ -9,11 +9,19 @@ import {
   serveRoutes,
 } from '../observability/health-routes';
 import { boltLogger, type Logger } from '../observability/logger';
-import type { Redactor } from '../tools/redactor';
 import { registerListeners } from './listeners';
 import type { CommandDeps } from './listeners/commands/deps';
-import { redactingFetch } from './redacting-fetch';
 import { refuseShapelessBody } from './refuse-shapeless-body';
+import { slackError } from './slack-error';
+import { tokenRefusedMessage } from './token-refusals';
+import type { BotIdentity } from './verify-bot-token';
+
+/** How the app reaches the Web API: the service's fetch, and the bot its token belongs to. */
+export interface SlackWeb {
+  /** The redacting fetch every Web API client of the service uses. */
+  fetch: webApi.FetchFunction;
+  bot: BotIdentity;
+}
 
 export interface SlackApp {
   app: App;
@@ -30,14 +38,14 @@ export function createSlackApp(
   config: Config,
   log: Logger,
   routes: Route[],
-  redactor: Redactor,
+  web: SlackWeb,
   deps: CommandDeps,
 ): SlackApp {
   const logger = boltLogger(log);
   const socketMode = config.SLACK_APP_TOKEN !== undefined;
   // The fetch serves App's WebClient and respond(); acks go back in the HTTP response instead.
   const clientOptions = {
-    fetch: redactingFetch(redactor),
+    fetch: web.fetch,
     ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
   };
   let httpReceiver: HTTPReceiver | undefined;
@@ -68,6 +76,9 @@ export function createSlackApp(
   const app = new App({
     receiver,
     token: config.SLACK_BOT_TOKEN,
+    // Known from the start's auth.test: Bolt makes no call of its own, whose failure none would catch.
+    botId: web.bot.botId,
+    botUserId: web.bot.botUserId,
     logger,
     clientOptions,
   });
@@ -84,7 +95,12 @@ export function createSlackApp(
         // Socket Mode needs no inbound HTTP; the health routes get their own server.
         healthServer = serveRoutes(routes);
         const port = await listen(healthServer, config.PORT, config.HOST);
-        await app.start();
+        await app.start().catch(async (error: unknown) => {
+          await closeServer(healthServer as Server);
+          // apps.connections.open refused the app token: a bad setting, told as one.
+          const refusal = slackError(error);
+          throw refusal ? new ConfigError(tokenRefusedMessage('SLACK_APP_TOKEN', refusal)) : error;
+        });
         return port;
       }
       const server = await httpReceiver.start({ port: config.PORT, host: config.HOST });

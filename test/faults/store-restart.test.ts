@@ -131,7 +131,7 @@ describe('Redis or the MongoDB-protocol server restarting while a run waits for 
 
       await redis.start();
       const up = await untilReadiness(h, 200);
-      expect(up.body.checks).toEqual({ redis: 'ok', mongodb: 'ok' });
+      expect(up.body.checks).toEqual({ redis: 'ok', mongodb: 'ok', slack: 'ok' });
       await approveAndFinish(h, waiting);
     } finally {
       await redis.start().catch(() => undefined);
@@ -208,7 +208,7 @@ describe('Redis or the MongoDB-protocol server restarting while a run waits for 
 
       await ferret.start();
       const up = await untilReadiness(h, 200);
-      expect(up.body.checks).toEqual({ redis: 'ok', mongodb: 'ok' });
+      expect(up.body.checks).toEqual({ redis: 'ok', mongodb: 'ok', slack: 'ok' });
       await approveAndFinish(h, waiting);
     } finally {
       if (h) await h.stop();

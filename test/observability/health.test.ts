@@ -20,7 +20,10 @@ describe('health, readiness and metrics', () => {
       const response = await fetch(`${h.baseUrl}/readyz`);
       return response.status === 200 ? response : undefined;
     });
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { redis: 'ok', mongodb: 'ok' } });
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      checks: { redis: 'ok', mongodb: 'ok', slack: 'ok' },
+    });
     await h.slash({ text: 'help' });
     const metrics = await (await fetch(`${h.baseUrl}/metrics`)).text();
     expect(metrics).toContain('countersign_slash_commands_total{subcommand="help"} 1');
