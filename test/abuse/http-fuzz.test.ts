@@ -3,6 +3,8 @@ import { connect, type Socket } from 'node:net';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
+import { Redis } from 'ioredis';
+import mongoose from 'mongoose';
 import { APPROVAL_ACTION, DENY_REASON_VIEW } from '../../src/slack/blocks/approval-value';
 import { SIGNING_SECRET } from '../support/countersign-harness';
 import { eventually } from '../support/eventually';
@@ -33,6 +35,8 @@ async function startCountersign(
   role: 'serve' | 'worker',
   slack: FakeSlackApi,
 ): Promise<ServiceProcess> {
+  const mongoUri = testMongoUri(uniqueName(`fuzz_${role}`));
+  const queuePrefix = uniqueName(`fuzz_${role}`);
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts'), role], {
     cwd: root,
     env: {
@@ -42,8 +46,8 @@ async function startCountersign(
       SLACK_API_URL: slack.url,
       AUDIT_HMAC_KEY: TEST_AUDIT_HMAC_KEY,
       REDIS_URL: testRedisUrl(),
-      MONGODB_URI: testMongoUri(uniqueName(`fuzz_${role}`)),
-      QUEUE_PREFIX: uniqueName(`fuzz_${role}`),
+      MONGODB_URI: mongoUri,
+      QUEUE_PREFIX: queuePrefix,
       WORKFLOWS_DIR: path.join(root, 'workflows'),
       WORKFLOWS_WATCH: 'false',
       PORT: '0',
@@ -77,6 +81,14 @@ async function startCountersign(
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(timer);
+      // What the process stored: its database and its queues' keys.
+      const db = await mongoose.createConnection(mongoUri).asPromise();
+      await db.dropDatabase();
+      await db.close();
+      const redis = new Redis(testRedisUrl());
+      const keys = await redis.keys(`${queuePrefix}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+      await redis.quit();
     },
   };
 }
