@@ -5,7 +5,13 @@ import { Redis } from 'ioredis';
 import { createAnthropicClient } from './agent/anthropic-client';
 import { AnthropicModel } from './agent/anthropic-model';
 import type { Config } from './config';
-import { closeServer, healthRoutes, listen, serveRoutes } from './observability/health-routes';
+import {
+  closeServer,
+  healthRoutes,
+  listen,
+  metricsRoute,
+  serveRoutes,
+} from './observability/health-routes';
 import { boltLogger, type Logger } from './observability/logger';
 import { createMetrics, type Metrics } from './observability/metrics';
 import { CachedUsergroupDirectory } from './policy/cached-usergroup-directory';
@@ -38,6 +44,8 @@ export interface ServiceRoles {
 export interface RunningService {
   /** The port the HTTP server listens on (the Slack receiver, or the worker's health server). */
   port: number;
+  /** The port of the metrics listener, when METRICS_PORT gives /metrics one of its own. */
+  metricsPort?: number;
   metrics: Metrics;
   /** Stops taking work, lets work in progress finish (up to SHUTDOWN_TIMEOUT_MS), closes connections. */
   stop(): Promise<void>;
@@ -105,6 +113,7 @@ export async function startService(
     'SLACK_APP_TOKEN',
     'ANTHROPIC_API_KEY',
     'AUDIT_HMAC_KEY',
+    'METRICS_TOKEN',
   ] as const) {
     const value = config[name];
     if (value) redactor.add(name, value);
@@ -190,6 +199,9 @@ export async function startService(
     clock,
     log,
   };
+  const scrape = metricsRoute(metrics.registry, config.METRICS_TOKEN);
+  // With METRICS_PORT, /metrics is served only there (loopback by default), not on the public PORT.
+  const metricsServer = config.METRICS_PORT === undefined ? undefined : serveRoutes([scrape], log);
   const routes = healthRoutes(
     {
       redis: async () => {
@@ -197,7 +209,7 @@ export async function startService(
       },
       mongodb: () => database.ping(),
     },
-    metrics.registry,
+    metricsServer ? undefined : scrape,
   );
 
   let worker: Worker | undefined;
@@ -275,11 +287,13 @@ export async function startService(
     port = await slack.start();
     stopHttp = () => slack.stop();
   } else {
-    const server = serveRoutes(routes);
+    const server = serveRoutes(routes, log);
     port = await listen(server, config.PORT, config.HOST);
     stopHttp = () => closeServer(server);
   }
-  log.info({ port, roles }, 'countersign started');
+  const metricsPort =
+    metricsServer && (await listen(metricsServer, config.METRICS_PORT ?? 0, config.METRICS_HOST));
+  log.info({ port, metricsPort, roles }, 'countersign started');
 
   let stopping: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
@@ -289,6 +303,7 @@ export async function startService(
     clearInterval(recovery);
     await registry?.stop();
     await stopHttp();
+    if (metricsServer) await closeServer(metricsServer);
     await within(left(), Promise.allSettled([...sideWork]));
     if (worker) {
       const closing = worker.close();
@@ -314,6 +329,7 @@ export async function startService(
   };
   return {
     port,
+    metricsPort,
     metrics,
     // A second signal, or a second caller, waits for the same drain.
     stop: () => {

@@ -6,6 +6,7 @@ import {
   closeServer,
   listen,
   type Route,
+  routeRequests,
   serveRoutes,
 } from '../observability/health-routes';
 import { boltLogger, type Logger } from '../observability/logger';
@@ -14,6 +15,8 @@ import { registerListeners } from './listeners';
 import type { CommandDeps } from './listeners/commands/deps';
 import { redactingFetch } from './redacting-fetch';
 import { refuseShapelessBody } from './refuse-shapeless-body';
+
+const SLACK_EVENTS_PATH = '/slack/events';
 
 export interface SlackApp {
   app: App;
@@ -53,15 +56,23 @@ export function createSlackApp(
   } else {
     httpReceiver = new HTTPReceiver({
       signingSecret: config.SLACK_SIGNING_SECRET,
-      endpoints: '/slack/events',
-      customRoutes: routes,
+      endpoints: SLACK_EVENTS_PATH,
       logger,
       // Ack is sent the moment a listener calls ack(); the rest of its work happens after.
       processBeforeResponse: false,
     });
-    httpReceiver.requestListener = refuseShapelessBody(
-      httpReceiver.requestListener,
-      config.SLACK_SIGNING_SECRET,
+    // Our router answers every request Bolt would throw on (an unknown path or method); Bolt
+    // sees only POST /slack/events.
+    httpReceiver.requestListener = routeRequests(
+      [
+        ...routes,
+        {
+          path: SLACK_EVENTS_PATH,
+          method: 'POST',
+          handler: refuseShapelessBody(httpReceiver.requestListener, config.SLACK_SIGNING_SECRET),
+        },
+      ],
+      log,
     );
     receiver = httpReceiver;
   }
@@ -82,7 +93,7 @@ export function createSlackApp(
     async start() {
       if (socketMode || httpReceiver === undefined) {
         // Socket Mode needs no inbound HTTP; the health routes get their own server.
-        healthServer = serveRoutes(routes);
+        healthServer = serveRoutes(routes, log);
         const port = await listen(healthServer, config.PORT, config.HOST);
         await app.start();
         return port;
