@@ -33,7 +33,15 @@ async function serve(roles: ServiceRoles): Promise<void> {
   // One redactor for the log and the service: the service teaches it the secret values.
   const redactor = new Redactor();
   const log = createLogger(config.LOG_LEVEL, undefined, redactor);
-  const service = await startService(config, roles, log, undefined, redactor);
+  let service: Awaited<ReturnType<typeof startService>>;
+  try {
+    service = await startService(config, roles, log, undefined, redactor);
+  } catch (error) {
+    // A store that does not answer at start is told like a bad setting: one line, exit 2.
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`countersign: ${error.message}\n`);
+    process.exit(2);
+  }
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -17,6 +17,8 @@ import { createMetrics, type Metrics } from './observability/metrics';
 import { CachedUsergroupDirectory } from './policy/cached-usergroup-directory';
 import { BullmqApprovalTimers, startApprovalWorker } from './queue/approval-timers';
 import { BullmqRunQueue } from './queue/bullmq-run-queue';
+import { jobsInProgress } from './queue/jobs-in-progress';
+import { redisOutage, untilRedisReady } from './queue/redis-outage';
 import { startRunWorker } from './queue/run-worker';
 import type { Clock } from './runs/ports';
 import { pruneRunDetails } from './runs/prune-run-details';
@@ -69,6 +71,8 @@ async function within<T>(ms: number, promise: Promise<T>): Promise<T | undefined
 
 /** Quits politely if Redis answers soon, else drops the connection. */
 async function closeRedis(redis: Redis): Promise<void> {
+  // Not connected: a QUIT would wait in the offline queue for a server that is not there.
+  if (redis.status !== 'ready') return redis.disconnect();
   const quit = redis.quit().catch(() => undefined);
   if ((await within(2_000, quit)) === undefined) redis.disconnect();
 }
@@ -157,11 +161,19 @@ export async function startService(
 
   // Commands and probes fail fast when Redis is down instead of waiting in an offline queue.
   const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-  redis.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
+  // Without Redis nothing can be queued: a start refuses, naming it, as it does without MongoDB.
+  await untilRedisReady(redis, config.REDIS_URL).catch(async (error) => {
+    await registry?.stop();
+    await database.close();
+    throw error;
+  });
+  // Every client, queue and worker on Redis reports here: an outage is a few lines, not one per retry.
+  const outage = redisOutage(config.REDIS_URL, log, clock);
+  outage.client(redis);
   const queue = new BullmqRunQueue(redis, config.QUEUE_PREFIX);
-  queue.queue.on('error', (error) => log.warn({ err: error }, 'queue error'));
+  outage.emitter(queue.queue, 'queue', 'warn');
   const timers = new BullmqApprovalTimers(redis, config.QUEUE_PREFIX, clock);
-  timers.queue.on('error', (error) => log.warn({ err: error }, 'approval queue error'));
+  outage.emitter(timers.queue, 'approval queue', 'warn');
   // Every Web API client: Slack's URL (or a test's), the redacting fetch, logs through pino.
   const slackClient = (options: webApi.WebClientOptions) =>
     new webApi.WebClient(config.SLACK_BOT_TOKEN, {
@@ -216,10 +228,11 @@ export async function startService(
   let approvalWorker: Worker | undefined;
   let workerRedis: Redis | undefined;
   let recovery: NodeJS.Timeout | undefined;
+  const jobs = jobsInProgress();
   if (roles.worker) {
     // BullMQ workers block on Redis; they need unlimited retries per request.
     workerRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
-    workerRedis.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
+    outage.client(workerRedis);
     const deps = {
       runs: database.runs,
       audit: database.audit,
@@ -244,14 +257,16 @@ export async function startService(
       queue,
       redactor,
       onFinished: (workflow, status) => metrics.runsFinished.inc({ workflow, status }),
+      jobs,
     });
-    worker.on('error', (error) => log.error({ err: error }, 'worker error'));
+    outage.emitter(worker, 'worker', 'error');
     approvalWorker = startApprovalWorker(decisions, {
       connection: workerRedis,
       prefix: config.QUEUE_PREFIX,
       log,
+      jobs,
     });
-    approvalWorker.on('error', (error) => log.error({ err: error }, 'approval worker error'));
+    outage.emitter(approvalWorker, 'approval worker', 'error');
     const retentionDays = config.AUDIT_RETENTION_DAYS;
     const recover = async () => {
       await recoverRuns(
@@ -305,22 +320,26 @@ export async function startService(
     await stopHttp();
     if (metricsServer) await closeServer(metricsServer);
     await within(left(), Promise.allSettled([...sideWork]));
-    if (worker) {
-      const closing = worker.close();
-      if (
-        (await within(
-          left(),
-          closing.then(() => true),
-        )) === undefined
-      ) {
-        // Out of time: abort the steps in progress (their commands are killed); the runs stay
-        // claimable, and the next worker resumes them.
-        log.warn('shutdown timeout reached; interrupting jobs in progress');
-        worker.cancelAllJobs('shutting down');
-        await within(5_000, closing);
-      }
+    const workers = [worker, approvalWorker].filter((w): w is Worker => w !== undefined);
+    // BullMQ's graceful close goes through Redis (its fetch loop, its blocking connection) and
+    // hangs while Redis is down: then wait only for the jobs running here, and close by force.
+    const redisDown = workerRedis?.status !== 'ready';
+    const drained: Promise<unknown> = redisDown
+      ? Promise.all(workers.map((w) => w.pause(true))).then(() => jobs.idle())
+      : Promise.all(workers.map((w) => w.close()));
+    if (
+      (await within(
+        left(),
+        drained.then(() => true),
+      )) === undefined
+    ) {
+      // Out of time: abort the steps in progress (their commands are killed); the runs stay
+      // claimable, and the next worker resumes them.
+      log.warn('shutdown timeout reached; interrupting jobs in progress');
+      for (const w of workers) w.cancelAllJobs('shutting down');
+      await within(5_000, drained);
     }
-    if (approvalWorker) await within(left() + 5_000, approvalWorker.close());
+    if (redisDown) await within(5_000, Promise.all(workers.map((w) => w.close(true))));
     await within(5_000, queue.close());
     await within(5_000, timers.close());
     await Promise.all([closeRedis(redis), workerRedis && closeRedis(workerRedis)]);
