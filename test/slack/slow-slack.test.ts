@@ -22,6 +22,17 @@ tools:
 approval:
   approvers: { users: [U0LEAD] }
 `,
+  'by-group.yaml': `name: by-group
+steps:
+  - tool: change
+tools:
+  - name: change
+    risk: high
+    input_schema: { type: object, properties: {} }
+    command: { argv: [echo, changed], timeout: 10s }
+approval:
+  approvers: { usergroups: [S0LEADS] }
+`,
   'for-ops.yaml': `name: for-ops
 access:
   usergroups: [S0OPS]
@@ -45,7 +56,11 @@ describe('Slack slow or unreachable', () => {
     for (const [file, text] of Object.entries(WORKFLOWS)) {
       await writeFile(path.join(dir, file), text);
     }
-    h = await startHarness('slow_slack', { workflowsDir: dir });
+    // Groups asked of Slack at every check: the deny submission asks again, after the click did.
+    h = await startHarness('slow_slack', {
+      workflowsDir: dir,
+      env: { USERGROUP_CACHE_TTL_MS: '0' },
+    });
     approvals = h.db.collection('approvals');
     slackHost = new URL(h.slack.url).host;
   });
@@ -68,9 +83,9 @@ describe('Slack slow or unreachable', () => {
       timeoutMs,
     );
 
-  /** A run of `change` waiting on its card, posted while Slack still answers. */
-  async function waitingCard() {
-    await h.slash({ text: 'run change', user_id: 'U0DEV', channel_id: 'C0OPS' });
+  /** A run of `workflow` waiting on its card, posted while Slack still answers. */
+  async function waitingCard(workflow = 'change') {
+    await h.slash({ text: `run ${workflow}`, user_id: 'U0DEV', channel_id: 'C0OPS' });
     const headline = await h.slack.waitForCall('chat.postMessage', (call) => !call.args.thread_ts);
     return cardOf(h, runIdIn(headline.args.blocks) as string);
   }
@@ -136,6 +151,30 @@ describe('Slack slow or unreachable', () => {
       decidedBy: 'U0LEAD',
       decisionNote: 'not during the sale',
     });
+  });
+
+  it('a denial still being decided after the modal closed is told by DM when it did not count', async () => {
+    h.slack.setUsergroup('S0LEADS', ['U0LEAD']);
+    const card = await waitingCard('by-group');
+    const clicked = await click(h, card, 'approval_deny', card.value, 'U0LEAD');
+    await h.slack.waitForCall('views.open', (call) => call.args.trigger_id === clicked.triggerId);
+    // Slack is slow to list the group, then fails: the denier's right to decide stays unknown.
+    h.slack.failNext('usergroups.users.list', { delayMs: 4_000, error: 'fatal_error' });
+
+    const submitted = await submitDenyReason(h, clicked.triggerId, 'U0LEAD', 'not now');
+
+    expect(submitted.status).toBe(200);
+    expect(submitted.ms).toBeLessThan(SLACK_ACK_DEADLINE_MS);
+    expect(submitted.text).toBe('');
+    const told = await h.slack.waitForCall(
+      'chat.postMessage',
+      (call) => call.args.channel === 'U0LEAD',
+      10_000,
+    );
+    expect(told.args.text).toContain(
+      'Slack could not say just now whether you are in an approver group',
+    );
+    expect(await approvals.findOne({ 'card.ts': card.ts })).toMatchObject({ status: 'pending' });
   });
 
   it('a button no listener knows (an old card’s) is acked and the clicker told it is no longer valid', async () => {
