@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Collection } from 'mongoose';
@@ -50,9 +50,10 @@ describe('Slack slow or unreachable', () => {
   let h: Harness;
   let approvals: Collection;
   let slackHost: string;
+  let dir: string;
 
   beforeAll(async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'countersign-slow-slack-'));
+    dir = await mkdtemp(path.join(os.tmpdir(), 'countersign-slow-slack-'));
     for (const [file, text] of Object.entries(WORKFLOWS)) {
       await writeFile(path.join(dir, file), text);
     }
@@ -66,6 +67,7 @@ describe('Slack slow or unreachable', () => {
   });
   afterAll(async () => {
     await h.stop();
+    await rm(dir, { recursive: true, force: true });
   });
   beforeEach(() => h.slack.reset());
 
