@@ -23,6 +23,7 @@ import { startRunWorker } from './queue/run-worker';
 import type { Clock } from './runs/ports';
 import { pruneRunDetails } from './runs/prune-run-details';
 import { recoverRuns } from './runs/recover-runs';
+import { boundedSlackFetch } from './slack/bounded-slack-fetch';
 import { createSlackApp } from './slack/create-slack-app';
 import { redactingFetch } from './slack/redacting-fetch';
 import { SlackApprovalNotifier } from './slack/slack-approval-notifier';
@@ -55,6 +56,12 @@ export interface RunningService {
 
 /** Slack waits 3 s for a slash command's answer; looking up user groups may take half of that. */
 const ACCESS_CHECK_TIMEOUT_MS = 1_500;
+
+/**
+ * One attempt of a Web API call that no person waits on (run messages, cards, approvers' DMs): a
+ * hung request must free its job, whose own backoff retries it; a slow but working Slack gets time.
+ */
+const WEB_API_TIMEOUT_MS = 10_000;
 
 /** Resolves with the promise's outcome, or with `undefined` after `ms`. */
 async function within<T>(ms: number, promise: Promise<T>): Promise<T | undefined> {
@@ -174,12 +181,14 @@ export async function startService(
   outage.emitter(queue.queue, 'queue', 'warn');
   const timers = new BullmqApprovalTimers(redis, config.QUEUE_PREFIX, clock);
   outage.emitter(timers.queue, 'approval queue', 'warn');
-  // Every Web API client: Slack's URL (or a test's), the redacting fetch, logs through pino.
+  // Every Web API client: Slack's URL (or a test's), the redacting fetch, logs through pino, and
+  // a bounded wait for each attempt, whose failure is logged with its method and host.
   const slackClient = (options: webApi.WebClientOptions) =>
     new webApi.WebClient(config.SLACK_BOT_TOKEN, {
       ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
-      fetch: slackFetch,
+      fetch: boundedSlackFetch(slackFetch, { log, timeoutMs: WEB_API_TIMEOUT_MS }),
       logger: boltLogger(log),
+      timeout: WEB_API_TIMEOUT_MS,
       ...options,
     });
   // Run messages, cards and approvers' messages: a few quick retries here; longer outages are

@@ -11,12 +11,19 @@ import {
 } from '../observability/health-routes';
 import { boltLogger, type Logger } from '../observability/logger';
 import type { Redactor } from '../tools/redactor';
+import { boundedSlackFetch } from './bounded-slack-fetch';
 import { registerListeners } from './listeners';
 import type { CommandDeps } from './listeners/commands/deps';
 import { redactingFetch } from './redacting-fetch';
 import { refuseShapelessBody } from './refuse-shapeless-body';
 
 const SLACK_EVENTS_PATH = '/slack/events';
+
+/**
+ * One attempt of a call a listener makes after its ack (views.open, a DM, views.publish, respond()),
+ * while a person waits: past a trigger_id's 3 s life, and far past Slack's usual answer.
+ */
+const LISTENER_CALL_TIMEOUT_MS = 5_000;
 
 export interface SlackApp {
   app: App;
@@ -40,8 +47,14 @@ export function createSlackApp(
   const socketMode = config.SLACK_APP_TOKEN !== undefined;
   // The fetch serves App's WebClient and respond(); acks go back in the HTTP response instead.
   const clientOptions = {
-    fetch: redactingFetch(redactor),
+    fetch: boundedSlackFetch(redactingFetch(redactor), {
+      log,
+      timeoutMs: LISTENER_CALL_TIMEOUT_MS,
+    }),
     ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
+    timeout: LISTENER_CALL_TIMEOUT_MS,
+    // Not Web API's default ten retries over 30 minutes: the answer is worth little after a minute.
+    retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2_000 },
   };
   let httpReceiver: HTTPReceiver | undefined;
   let receiver: Receiver;
@@ -50,7 +63,8 @@ export function createSlackApp(
       appToken: config.SLACK_APP_TOKEN,
       // apps.connections.open goes through the receiver's own WebClient, not App's clientOptions.
       // No customRoutes: the receiver would listen on PORT without HOST and never report the port.
-      installerOptions: { clientOptions },
+      // Without our retries: SocketModeClient then retries apps.connections.open to reconnect.
+      installerOptions: { clientOptions: { ...clientOptions, retryConfig: undefined } },
       logger,
     });
   } else {
