@@ -34,6 +34,18 @@ export class MongoAuditReader implements AuditReader {
     this.heads = auditHeadRows(auditHeadModel(connection));
   }
 
+  get database(): string {
+    return this.connection.name;
+  }
+
+  async holdsAuditLog(): Promise<boolean> {
+    const db = this.connection.db;
+    if (db === undefined) throw new Error('MongoDB is not connected');
+    const names = new Set([this.rows.collectionName, this.heads.collectionName]);
+    const found = await db.listCollections({}, { nameOnly: true }).toArray();
+    return found.some((collection) => names.has(collection.name));
+  }
+
   static async open(uri: string): Promise<MongoAuditReader> {
     return new MongoAuditReader(await connectMongo(uri));
   }
