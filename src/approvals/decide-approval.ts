@@ -238,8 +238,38 @@ export async function settled(
           finishedAt: at,
         };
   await deps.runs.settleStep(approval.runId, approval.step, StepStatus.AwaitingApproval, fields);
+  if (approval.status === ApprovalStatus.Approved) await notRunIfCancelled(deps, approval);
   await deps.queue.requeueRun(approval.runId);
   await updateCard(deps, approval);
+}
+
+/**
+ * A cancel that raced this approval may have settled the call before our write landed over it
+ * (FerretDB applies conditional updates non-atomically): read the run after writing, and if it was
+ * cancelled, the approved call is recorded as not run, as the cancel itself records it.
+ */
+async function notRunIfCancelled(
+  deps: Pick<DecideApprovalDeps, 'runs' | 'clock'>,
+  approval: ApprovalRecord,
+): Promise<void> {
+  const run = await deps.runs.get(approval.runId);
+  if (run?.status !== RunStatus.Cancelled) return;
+  const step = run.steps.find((candidate) => candidate.index === approval.step);
+  if (step?.status !== StepStatus.Approved) return;
+  const cancel = [...run.history].reverse().find((entry) => entry.status === RunStatus.Cancelled);
+  const by = cancel?.by ?? SERVICE_ACTOR;
+  await deps.runs.settleStep(run.id, approval.step, StepStatus.Approved, {
+    status: StepStatus.Refused,
+    error: notRunText(approval, by),
+    finishedAt: cancel?.at ?? deps.clock(),
+  });
+}
+
+/** What a call's record says when its run was cancelled before it ran (approved or not). */
+export function notRunText(approved: ApprovalRecord | undefined, cancelledBy: string): string {
+  return approved
+    ? `approved by ${approved.decidedBy ?? 'an approver'}, but not run: the run was cancelled by ${cancelledBy}`
+    : `not run: the run was cancelled by ${cancelledBy}`;
 }
 
 /** What the call's record and the model are told when it will not run. */

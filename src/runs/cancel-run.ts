@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { type ApprovalRecord, ApprovalStatus } from '../approvals/approval';
 import { approvalEvent } from '../approvals/approval-events';
-import { updateCard } from '../approvals/decide-approval';
+import { notRunText, updateCard } from '../approvals/decide-approval';
 import type { ApprovalNotifier, ApprovalRepository, ApprovalTimers } from '../approvals/ports';
 import { SERVICE_ACTOR } from '../audit/audit-event';
 import type { AuditLog } from '../audit/ports';
@@ -181,9 +181,7 @@ async function closeWhatWaits(deps: CancelRunDeps, run: RunRecord): Promise<Appr
         approval.kind === 'call' &&
         approval.status === ApprovalStatus.Approved,
     );
-    const error = approved
-      ? `approved by ${approved.decidedBy ?? 'an approver'}, but not run: the run was cancelled by ${by}`
-      : `not run: the run was cancelled by ${by}`;
+    const error = notRunText(approved, by);
     // Its approval's click may move it from waiting to approved meanwhile: either is settled.
     for (const from of [StepStatus.AwaitingApproval, StepStatus.Approved] as const) {
       const settled = await deps.runs.settleStep(run.id, step.index, from, {
