@@ -11,13 +11,16 @@
 #   prod-deps  production dependencies only (npm ci --omit=dev)
 #   runtime    node + prod node_modules + dist + workflows + manifests, as the non-root `node` user
 #
-# About `--ignore-scripts` on every `npm ci` below: the only dependency in the lockfile with an
-# install script is `msgpackr-extract`, an OPTIONAL native speed-up of BullMQ's message packing.
-# Its install script only falls back to compiling with node-gyp (python3/make/g++, absent from the
-# slim image) when no prebuilt binary matches. The prebuilt binaries ship as ordinary optional
-# platform packages (@msgpackr-extract/msgpackr-extract-<platform>), which `npm ci` installs
-# whether scripts run or not, and msgpackr falls back to pure JavaScript if none loads. Skipping
-# scripts therefore loses nothing, and no dependency's script runs during the image build.
+# About `--ignore-scripts` on every `npm ci` below: three packages in the lockfile have an install
+# script (`hasInstallScript` in package-lock.json), and none is needed here:
+#   - `msgpackr-extract` (production, OPTIONAL): a native speed-up of BullMQ's message packing.
+#     Its script only falls back to compiling with node-gyp (python3/make/g++, absent from the
+#     slim image) when no prebuilt binary matches. The prebuilt binaries ship as ordinary optional
+#     platform packages (@msgpackr-extract/msgpackr-extract-<platform>), which `npm ci` installs
+#     whether scripts run or not, and msgpackr falls back to pure JavaScript if none loads.
+#   - `esbuild` (dev, under tsx) and `@parcel/watcher` (dev, under jest-haste-map): only in the
+#     deps stage, for tools the image never runs; the build is `tsc`, which needs neither.
+# Skipping scripts therefore loses nothing, and no dependency's script runs during the image build.
 
 # Pinned Node 20 LTS on Debian bookworm (the project needs Node >= 20.19: mongoose 9).
 # Override with --build-arg NODE_IMAGE=... (e.g. to pin a digest).

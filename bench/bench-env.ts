@@ -6,9 +6,12 @@ import { Redis } from 'ioredis';
 import mongoose from 'mongoose';
 import { testMongoUri } from '../test/support/test-env';
 
-/** The real services the bench runs against; the same defaults as the dev services. */
+/**
+ * The real services the bench runs against; the service's defaults (nothing leaves FerretDB
+ * running on a fixed port: `npm run services up` starts one and prints its MONGODB_URI).
+ */
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-export const MONGODB_URI = process.env.MONGODB_URI ?? 'mongodb://127.0.0.1:41995/';
+export const MONGODB_URI = process.env.MONGODB_URI ?? 'mongodb://127.0.0.1:27017/';
 
 /** A database name or queue prefix of its own, so a bench never meets a test's data. */
 export function benchName(what: string): string {

@@ -1,15 +1,20 @@
-// `npm run dev`: loads .env, provides Redis and MongoDB (existing ones, or started here), then
-// runs `countersign all` until Ctrl-C, and stops what it started.
+// `npm run dev`: loads .env, provides Redis and MongoDB (existing ones, or started here, keeping
+// their data in devDataDir()), then runs `countersign all` until Ctrl-C, and stops what it started.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { provideServices } from '../test/support/services';
+import { devDataDir } from './dev-data-dir';
 
 async function main(): Promise<void> {
   const root = path.join(__dirname, '..');
   const envFile = path.join(root, '.env');
   if (existsSync(envFile)) process.loadEnvFile(envFile);
-  const services = await provideServices();
+  const dataDir = devDataDir(root, process.env);
+  const services = await provideServices({ dataDir });
+  if (services.started.length > 0) {
+    process.stderr.write(`countersign: dev data (kept across restarts) in ${dataDir}\n`);
+  }
   process.stderr.write(`countersign: REDIS_URL=${services.redisUrl}\n`);
   process.stderr.write(`countersign: MONGODB_URI=${services.mongoUri}\n`);
   const mongoUri = new URL(services.mongoUri);

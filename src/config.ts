@@ -27,6 +27,12 @@ const auditHmacKey = z
   .string({ error: 'is required' })
   .min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)');
 
+const portNumber = z.coerce
+  .number({ error: 'must be a port number (0-65535)' })
+  .int('must be a port number (0-65535)')
+  .min(0, 'must be a port number (0-65535)')
+  .max(65535, 'must be a port number (0-65535)');
+
 const envSchema = z.object({
   SLACK_SIGNING_SECRET: z.string({ error: 'is required' }).min(1, 'is required'),
   SLACK_BOT_TOKEN: z
@@ -59,13 +65,15 @@ const envSchema = z.object({
     .pipe(z.array(z.string().regex(/^[UW][A-Z0-9]+$/, 'must be Slack user ids like U0123ABCD'))),
   COUNTERSIGN_SECRETS_FILE: optionalString,
   AUDIT_HMAC_KEY: auditHmacKey,
-  PORT: z.coerce
-    .number({ error: 'must be a port number (0-65535)' })
-    .int('must be a port number (0-65535)')
-    .min(0, 'must be a port number (0-65535)')
-    .max(65535, 'must be a port number (0-65535)')
-    .default(3000),
+  PORT: portNumber.default(3000),
   HOST: z.string().default('0.0.0.0'),
+  // Unset: /metrics is served on PORT with the rest. Set: only on this port, at METRICS_HOST.
+  METRICS_PORT: portNumber.optional(),
+  METRICS_HOST: z.string().default('127.0.0.1'),
+  // Set: /metrics answers only `Authorization: Bearer <token>`, wherever it is served.
+  METRICS_TOKEN: optionalString.pipe(
+    z.string().min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 32`)').optional(),
+  ),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   QUEUE_PREFIX: z
     .string()
@@ -118,6 +126,11 @@ export type Config = z.output<typeof envSchema> & {
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = parseEnv(envSchema, env);
+  if (parsed.METRICS_PORT && parsed.METRICS_PORT === parsed.PORT) {
+    throw new ConfigError(
+      'METRICS_PORT must differ from PORT (unset it to serve /metrics on PORT)',
+    );
+  }
   const secretValues = new Map<string, string>();
   for (const [name, value] of Object.entries(env)) {
     if (

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-import { Command, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command, type CommanderError, Option } from 'commander';
 import pino from 'pino';
 import { auditKey } from './audit/audit-chain';
 import {
@@ -11,6 +13,7 @@ import {
   verifyAuditLog,
 } from './cli/audit';
 import { dryRunInTerminal } from './cli/dry-run';
+import { chooseWorkflowsDir, workflowsDirProblem } from './cli/workflows-dir';
 import { ConfigError, loadAuditConfig, loadConfig, loadExportConfig } from './config';
 import { createLogger } from './observability/logger';
 import { type ServiceRoles, startService } from './service';
@@ -30,17 +33,19 @@ async function serve(roles: ServiceRoles): Promise<void> {
     process.stderr.write(`countersign: ${error.message}\n`);
     process.exit(2);
   }
+  await refuseMissingWorkflowsDir(chooseWorkflowsDir(undefined, process.env));
   // One redactor for the log and the service: the service teaches it the secret values.
   const redactor = new Redactor();
   const log = createLogger(config.LOG_LEVEL, undefined, redactor);
-  // Slack refusing the token, or not answering, is told as a bad setting is: one line, exit 2.
-  const service = await startService(config, roles, log, undefined, redactor).catch(
-    (error: unknown) => {
-      if (!(error instanceof ConfigError)) throw error;
-      process.stderr.write(`countersign: ${error.message}\n`);
-      process.exit(2);
-    },
-  );
+  let service: Awaited<ReturnType<typeof startService>>;
+  try {
+    service = await startService(config, roles, log, undefined, redactor);
+  } catch (error) {
+    // A store or Slack refusing or not answering at start is told like a bad setting: one line, exit 2.
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`countersign: ${error.message}\n`);
+    process.exit(2);
+  }
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -60,10 +65,31 @@ async function serve(roles: ServiceRoles): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
+/** A folder of manifests that is not there is a setting to fix: one line naming it, exit 2. */
+async function refuseMissingWorkflowsDir(choice: ReturnType<typeof chooseWorkflowsDir>) {
+  const problem = await workflowsDirProblem(choice);
+  if (problem === undefined) return;
+  process.stderr.write(`countersign: ${problem}\n`);
+  process.exit(2);
+}
+
+/** The version of the package this file was built from (dist/ and src/ sit beside package.json). */
+function packageVersion(): string {
+  const file = path.join(__dirname, '..', 'package.json');
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+}
+
 const program = new Command()
   .name('countersign')
   .description('Slack-native approval bot for AI agent workflows')
-  .showHelpAfterError();
+  .version(packageVersion(), '-V, --version', 'print the version')
+  // Exit 2 for every usage error, the parser's as the commands' own (exit 1 is a finding).
+  .exitOverride((error: CommanderError) => process.exit(error.exitCode === 0 ? 0 : 2))
+  // One line, as the commands' own errors: `countersign: <problem> (add --help for usage)`.
+  .configureOutput({
+    outputError: (text, write) =>
+      write(`${text.trimEnd().replace(/^error: /, 'countersign: ')} (add --help for usage)\n`),
+  });
 
 program
   .command('serve')
@@ -84,12 +110,15 @@ program
   )
   .argument(
     '[paths...]',
-    'manifest files or directories of *.yaml files (default: WORKFLOWS_DIR or ./workflows)',
+    'manifest files or directories of *.yaml files (default: WORKFLOWS_DIR, else ./workflows)',
   )
   .action(async (paths: string[]) => {
-    const report = await validateManifests(
-      paths.length > 0 ? paths : [process.env.WORKFLOWS_DIR || './workflows'],
-    );
+    if (paths.length === 0) {
+      const choice = chooseWorkflowsDir(undefined, process.env);
+      await refuseMissingWorkflowsDir(choice);
+      paths.push(choice.dir);
+    }
+    const report = await validateManifests(paths);
     process.stdout.write(report.text);
     process.exitCode = report.ok ? 0 : 1;
   });
@@ -104,12 +133,13 @@ program
   .argument('[inputs...]', 'name=value inputs')
   .option(
     '--dir <dir>',
-    'directory of workflow manifests',
-    process.env.WORKFLOWS_DIR || './workflows',
+    'directory of workflow manifests (default: WORKFLOWS_DIR, else ./workflows)',
   )
-  .action(async (workflow: string, inputs: string[], options: { dir: string }) => {
+  .action(async (workflow: string, inputs: string[], options: { dir?: string }) => {
+    const choice = chooseWorkflowsDir(options.dir, process.env);
+    await refuseMissingWorkflowsDir(choice);
     process.exitCode = await dryRunInTerminal({
-      dir: options.dir,
+      dir: choice.dir,
       workflow,
       words: inputs,
       tools: dryRunTools(),

@@ -5,16 +5,25 @@ import { Redis } from 'ioredis';
 import { createAnthropicClient } from './agent/anthropic-client';
 import { AnthropicModel } from './agent/anthropic-model';
 import type { Config } from './config';
-import { closeServer, healthRoutes, listen, serveRoutes } from './observability/health-routes';
+import {
+  closeServer,
+  healthRoutes,
+  listen,
+  metricsRoute,
+  serveRoutes,
+} from './observability/health-routes';
 import { boltLogger, type Logger } from './observability/logger';
 import { createMetrics, type Metrics } from './observability/metrics';
 import { CachedUsergroupDirectory } from './policy/cached-usergroup-directory';
 import { BullmqApprovalTimers, startApprovalWorker } from './queue/approval-timers';
 import { BullmqRunQueue } from './queue/bullmq-run-queue';
+import { jobsInProgress } from './queue/jobs-in-progress';
+import { redisOutage, untilRedisReady } from './queue/redis-outage';
 import { startRunWorker } from './queue/run-worker';
 import type { Clock } from './runs/ports';
 import { pruneRunDetails } from './runs/prune-run-details';
 import { recoverRuns } from './runs/recover-runs';
+import { boundedSlackFetch } from './slack/bounded-slack-fetch';
 import { createSlackApp } from './slack/create-slack-app';
 import { redactingFetch } from './slack/redacting-fetch';
 import { SlackApprovalNotifier } from './slack/slack-approval-notifier';
@@ -40,6 +49,8 @@ export interface ServiceRoles {
 export interface RunningService {
   /** The port the HTTP server listens on (the Slack receiver, or the worker's health server). */
   port: number;
+  /** The port of the metrics listener, when METRICS_PORT gives /metrics one of its own. */
+  metricsPort?: number;
   metrics: Metrics;
   /** Stops taking work, lets work in progress finish (up to SHUTDOWN_TIMEOUT_MS), closes connections. */
   stop(): Promise<void>;
@@ -47,6 +58,12 @@ export interface RunningService {
 
 /** Slack waits 3 s for a slash command's answer; looking up user groups may take half of that. */
 const ACCESS_CHECK_TIMEOUT_MS = 1_500;
+
+/**
+ * One attempt of a Web API call that no person waits on (run messages, cards, approvers' DMs): a
+ * hung request must free its job, whose own backoff retries it; a slow but working Slack gets time.
+ */
+const WEB_API_TIMEOUT_MS = 10_000;
 
 /** Resolves with the promise's outcome, or with `undefined` after `ms`. */
 async function within<T>(ms: number, promise: Promise<T>): Promise<T | undefined> {
@@ -63,6 +80,8 @@ async function within<T>(ms: number, promise: Promise<T>): Promise<T | undefined
 
 /** Quits politely if Redis answers soon, else drops the connection. */
 async function closeRedis(redis: Redis): Promise<void> {
+  // Not connected: a QUIT would wait in the offline queue for a server that is not there.
+  if (redis.status !== 'ready') return redis.disconnect();
   const quit = redis.quit().catch(() => undefined);
   if ((await within(2_000, quit)) === undefined) redis.disconnect();
 }
@@ -107,6 +126,7 @@ export async function startService(
     'SLACK_APP_TOKEN',
     'ANTHROPIC_API_KEY',
     'AUDIT_HMAC_KEY',
+    'METRICS_TOKEN',
   ] as const) {
     const value = config[name];
     if (value) redactor.add(name, value);
@@ -163,17 +183,27 @@ export async function startService(
 
   // Commands and probes fail fast when Redis is down instead of waiting in an offline queue.
   const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-  redis.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
+  // Without Redis nothing can be queued: a start refuses, naming it, as it does without MongoDB.
+  await untilRedisReady(redis, config.REDIS_URL).catch(async (error) => {
+    await registry?.stop();
+    await database.close();
+    throw error;
+  });
+  // Every client, queue and worker on Redis reports here: an outage is a few lines, not one per retry.
+  const outage = redisOutage(config.REDIS_URL, log, clock);
+  outage.client(redis);
   const queue = new BullmqRunQueue(redis, config.QUEUE_PREFIX);
-  queue.queue.on('error', (error) => log.warn({ err: error }, 'queue error'));
+  outage.emitter(queue.queue, 'queue', 'warn');
   const timers = new BullmqApprovalTimers(redis, config.QUEUE_PREFIX, clock);
-  timers.queue.on('error', (error) => log.warn({ err: error }, 'approval queue error'));
-  // Every Web API client: Slack's URL (or a test's), the redacting fetch, logs through pino.
+  outage.emitter(timers.queue, 'approval queue', 'warn');
+  // Every Web API client: Slack's URL (or a test's), the redacting fetch, logs through pino, and
+  // a bounded wait for each attempt, whose failure is logged with its method and host.
   const slackClient = (options: webApi.WebClientOptions) =>
     new webApi.WebClient(config.SLACK_BOT_TOKEN, {
       ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
-      fetch: slackFetch,
+      fetch: boundedSlackFetch(slackFetch, { log, timeoutMs: WEB_API_TIMEOUT_MS }),
       logger: boltLogger(log),
+      timeout: WEB_API_TIMEOUT_MS,
       ...options,
     });
   // Run messages, cards and approvers' messages: a few quick retries here; longer outages are
@@ -205,6 +235,9 @@ export async function startService(
     clock,
     log,
   };
+  const scrape = metricsRoute(metrics.registry, config.METRICS_TOKEN);
+  // With METRICS_PORT, /metrics is served only there (loopback by default), not on the public PORT.
+  const metricsServer = config.METRICS_PORT === undefined ? undefined : serveRoutes([scrape], log);
   const routes = healthRoutes(
     {
       redis: async () => {
@@ -213,17 +246,18 @@ export async function startService(
       mongodb: () => database.ping(),
       slack: () => tokens.check(),
     },
-    metrics.registry,
+    metricsServer ? undefined : scrape,
   );
 
   let worker: Worker | undefined;
   let approvalWorker: Worker | undefined;
   let workerRedis: Redis | undefined;
   let recovery: NodeJS.Timeout | undefined;
+  const jobs = jobsInProgress();
   if (roles.worker) {
     // BullMQ workers block on Redis; they need unlimited retries per request.
     workerRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
-    workerRedis.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
+    outage.client(workerRedis);
     const deps = {
       runs: database.runs,
       audit: database.audit,
@@ -248,14 +282,16 @@ export async function startService(
       queue,
       redactor,
       onFinished: (workflow, status) => metrics.runsFinished.inc({ workflow, status }),
+      jobs,
     });
-    worker.on('error', (error) => log.error({ err: error }, 'worker error'));
+    outage.emitter(worker, 'worker', 'error');
     approvalWorker = startApprovalWorker(decisions, {
       connection: workerRedis,
       prefix: config.QUEUE_PREFIX,
       log,
+      jobs,
     });
-    approvalWorker.on('error', (error) => log.error({ err: error }, 'approval worker error'));
+    outage.emitter(approvalWorker, 'approval worker', 'error');
     const retentionDays = config.AUDIT_RETENTION_DAYS;
     const recover = async () => {
       await recoverRuns(
@@ -291,11 +327,13 @@ export async function startService(
     port = await slack.start();
     stopHttp = () => slack.stop();
   } else {
-    const server = serveRoutes(routes);
+    const server = serveRoutes(routes, log);
     port = await listen(server, config.PORT, config.HOST);
     stopHttp = () => closeServer(server);
   }
-  log.info({ port, roles }, 'countersign started');
+  const metricsPort =
+    metricsServer && (await listen(metricsServer, config.METRICS_PORT ?? 0, config.METRICS_HOST));
+  log.info({ port, metricsPort, roles }, 'countersign started');
 
   let stopping: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
@@ -305,23 +343,28 @@ export async function startService(
     clearInterval(recovery);
     await registry?.stop();
     await stopHttp();
+    if (metricsServer) await closeServer(metricsServer);
     await within(left(), Promise.allSettled([...sideWork]));
-    if (worker) {
-      const closing = worker.close();
-      if (
-        (await within(
-          left(),
-          closing.then(() => true),
-        )) === undefined
-      ) {
-        // Out of time: abort the steps in progress (their commands are killed); the runs stay
-        // claimable, and the next worker resumes them.
-        log.warn('shutdown timeout reached; interrupting jobs in progress');
-        worker.cancelAllJobs('shutting down');
-        await within(5_000, closing);
-      }
+    const workers = [worker, approvalWorker].filter((w): w is Worker => w !== undefined);
+    // BullMQ's graceful close goes through Redis (its fetch loop, its blocking connection) and
+    // hangs while Redis is down: then wait only for the jobs running here, and close by force.
+    const redisDown = workerRedis?.status !== 'ready';
+    const drained: Promise<unknown> = redisDown
+      ? Promise.all(workers.map((w) => w.pause(true))).then(() => jobs.idle())
+      : Promise.all(workers.map((w) => w.close()));
+    if (
+      (await within(
+        left(),
+        drained.then(() => true),
+      )) === undefined
+    ) {
+      // Out of time: abort the steps in progress (their commands are killed); the runs stay
+      // claimable, and the next worker resumes them.
+      log.warn('shutdown timeout reached; interrupting jobs in progress');
+      for (const w of workers) w.cancelAllJobs('shutting down');
+      await within(5_000, drained);
     }
-    if (approvalWorker) await within(left() + 5_000, approvalWorker.close());
+    if (redisDown) await within(5_000, Promise.all(workers.map((w) => w.close(true))));
     await within(5_000, queue.close());
     await within(5_000, timers.close());
     await Promise.all([closeRedis(redis), workerRedis && closeRedis(workerRedis)]);
@@ -330,6 +373,7 @@ export async function startService(
   };
   return {
     port,
+    metricsPort,
     metrics,
     // A second signal, or a second caller, waits for the same drain.
     stop: () => {

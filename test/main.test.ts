@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { runCountersign } from './support/countersign-cli';
 import { eventually } from './support/eventually';
 import { startFakeSlackApi } from './support/fake-slack-api';
 import { sendSlashCommand } from './support/slack-request';
@@ -53,6 +54,71 @@ describe('the countersign command line', () => {
       '2 manifest(s) checked: 0 valid, 2 invalid, 3 problem(s)',
       '',
     ]);
+  });
+
+  it("exits 2 on every usage error, the parser's as its own, with one line", async () => {
+    expect(await runCountersign(['bogus'], {})).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "countersign: unknown command 'bogus' (add --help for usage)\n",
+    });
+    expect(await runCountersign(['run', 'hello'], {})).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "countersign: required option '--dry-run' not specified (add --help for usage)\n",
+    });
+    expect(await runCountersign(['audit', 'export', '--format', 'xml'], {})).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(
+        /^countersign: option '--format <format>' argument 'xml' is invalid\.[^\n]*\n$/,
+      ),
+    });
+  });
+
+  it('prints its version, from package.json', async () => {
+    const { version } = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
+    expect(await runCountersign(['--version'], {})).toEqual({
+      code: 0,
+      stdout: `${version}\n`,
+      stderr: '',
+    });
+  });
+
+  it('names the setting when the folder of manifests is not there', async () => {
+    const missing = path.join(os.tmpdir(), uniqueName('no_such_dir'));
+    const refused = (setting: string) => ({
+      code: 2,
+      stdout: '',
+      stderr: `countersign: ${setting}: no such directory\n`,
+    });
+    const env = { WORKFLOWS_DIR: missing };
+    expect(await runCountersign(['run', '--dry-run', 'hello', '--dir', missing], {})).toEqual(
+      refused(`--dir ${missing}`),
+    );
+    expect(await runCountersign(['run', '--dry-run', 'hello'], env)).toEqual(
+      refused(`WORKFLOWS_DIR=${missing}`),
+    );
+    expect(await runCountersign(['validate'], env)).toEqual(refused(`WORKFLOWS_DIR=${missing}`));
+    expect(
+      await runCountersign(['serve'], {
+        ...env,
+        SLACK_SIGNING_SECRET: 'cli-secret',
+        SLACK_BOT_TOKEN: 'xoxb-cli',
+        AUDIT_HMAC_KEY: TEST_AUDIT_HMAC_KEY,
+      }),
+    ).toEqual(refused(`WORKFLOWS_DIR=${missing}`));
+  });
+
+  it('run --help says WORKFLOWS_DIR is the default of --dir, and --dir wins over it', async () => {
+    const help = await runCountersign(['run', '--help'], {});
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain(
+      '--dir <dir> directory of workflow manifests (default: WORKFLOWS_DIR, else ./workflows)',
+    );
+    const dir = path.join(root, 'test/fixtures/dry-run');
+    const chosen = await runCountersign(['run', '--dry-run', 'no-such-workflow', '--dir', dir], {
+      WORKFLOWS_DIR: path.join(root, 'workflows'),
+    });
+    expect(chosen.stdout).toContain(`No valid workflow "no-such-workflow" in ${dir}.`);
   });
 
   it('prints the JSON Schema of the manifest format', async () => {

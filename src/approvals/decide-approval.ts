@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
+import { SERVICE_ACTOR } from '../audit/audit-event';
 import type { AuditLog } from '../audit/ports';
 import type { UsergroupDirectory } from '../policy/ports';
 import type { Clock, RunQueue, RunRepository } from '../runs/ports';
-import { StepStatus } from '../runs/run';
-import { type ApprovalRecord, ApprovalStatus, deciders } from './approval';
+import { FINAL_RUN_STATUSES, type RunRecord, RunStatus, StepStatus } from '../runs/run';
+import { type ApprovalKind, type ApprovalRecord, ApprovalStatus, deciders } from './approval';
 import { approvalEvent } from './approval-events';
 import type { ApprovalNotifier, ApprovalRepository, ApprovalTimers } from './ports';
 
@@ -31,6 +32,17 @@ export interface DecisionRequest {
   reason?: string;
 }
 
+/** What a click asks, checked against what it targets: the button and its value are the clicker's to choose. */
+export interface DecisionCheck {
+  approvalId: string;
+  binding: string;
+  userId: string;
+  /** What the button decides: an approval request for a call, or an outcome-unknown question. */
+  kind: ApprovalKind;
+  /** For the audit of a refusal: approve (retry, done) or deny (abort). */
+  decision: 'approve' | 'deny';
+}
+
 /** Why a click was refused without effect. */
 export type RefusalWhy =
   /** Not among the approvers (nor in their user groups, nor added by escalation). */
@@ -44,6 +56,10 @@ export type DecisionResult =
   | { outcome: 'unknown' }
   /** The card's binding differs from the call's: the call changed, or the value was forged. */
   | { outcome: 'mismatch'; approval: ApprovalRecord }
+  /** The button is not one of this approval's: Approve/Deny on an outcome-unknown question, or the reverse. */
+  | { outcome: 'wrong_kind'; approval: ApprovalRecord }
+  /** The run is not (or not yet) waiting for this decision; `runStatus` says where it is. */
+  | { outcome: 'not_waiting'; approval: ApprovalRecord; runStatus?: RunStatus }
   | { outcome: 'not_allowed'; why: RefusalWhy; approval: ApprovalRecord }
   /** Decided already (`approval.status` says how, by whom and when), or this user already approved. */
   | { outcome: 'already'; approval: ApprovalRecord }
@@ -60,7 +76,7 @@ export async function decideApproval(
   deps: DecideApprovalDeps,
   request: DecisionRequest,
 ): Promise<DecisionResult> {
-  const checked = await checkDecider(deps, request);
+  const checked = await checkDecider(deps, { ...request, kind: 'call' });
   if ('outcome' in checked) return checked;
   const approval = checked.approval;
   const now = deps.clock();
@@ -98,19 +114,22 @@ export async function decideApproval(
 
 /**
  * Whether `request.userId` may decide this approval now, without deciding: the approval, or the
- * answer to give (a refused click is audited). The Deny button asks this before its modal opens.
+ * answer to give (a refused click is audited). The button's kind, the approval's state and the
+ * run's are all checked, since Slack signs the click but the clicker picks the button and its
+ * value. The Deny button asks this before its modal opens.
  */
 export async function checkDecider(
   deps: DecideApprovalDeps,
-  request: Omit<DecisionRequest, 'reason'>,
+  request: DecisionCheck,
 ): Promise<DecisionResult | { approval: ApprovalRecord }> {
   const approval = await deps.approvals.get(request.approvalId);
   if (approval === null) return { outcome: 'unknown' };
-  const refuse = async (why: RefusalWhy | 'binding_mismatch') => {
+  const refuse = async (why: RefusalWhy | 'binding_mismatch' | 'wrong_kind') => {
     await deps.audit.record(
       approvalEvent(approval, 'approval.refused', request.userId, deps.clock(), {
         why,
         decision: request.decision,
+        kind: request.kind,
       }),
     );
   };
@@ -118,13 +137,47 @@ export async function checkDecider(
     await refuse('binding_mismatch');
     return { outcome: 'mismatch', approval };
   }
+  if (request.kind !== approval.kind) {
+    await refuse('wrong_kind');
+    return { outcome: 'wrong_kind', approval };
+  }
   if (approval.status !== ApprovalStatus.Pending) return { outcome: 'already', approval };
   const why = await mayDecide(deps.groups, approval, request.userId);
   if (why !== undefined) {
     await refuse(why);
     return { outcome: 'not_allowed', why, approval };
   }
+  const run = await deps.runs.get(approval.runId);
+  if (approval.kind === 'call') {
+    // A run that ended (a cancel cut short, a run given up) waits for nothing: its approval ends too.
+    if (run === null || FINAL_RUN_STATUSES.includes(run.status)) {
+      return closeForEndedRun(deps, approval, run);
+    }
+  } else if (run?.status !== RunStatus.NeedsAttention) {
+    // Its card is posted before the run ends needing attention: a choice before then would be lost.
+    return { outcome: 'not_waiting', approval, ...(run ? { runStatus: run.status } : {}) };
+  }
   return { approval };
+}
+
+/** The approval of a call whose run has ended is closed as cancelled (audited, card updated), once. */
+async function closeForEndedRun(
+  deps: DecideApprovalDeps,
+  approval: ApprovalRecord,
+  run: RunRecord | null,
+): Promise<DecisionResult> {
+  const change = run?.history.at(-1);
+  const by = change?.by ?? SERVICE_ACTOR;
+  const at = change?.at ?? deps.clock();
+  const note =
+    run?.status === RunStatus.Cancelled
+      ? undefined
+      : `the run ended ${run?.status ?? 'unrecorded'}`;
+  const closed = await deps.approvals.close(approval.id, ApprovalStatus.Cancelled, by, at, note);
+  if (closed === null) return alreadyDecided(deps, approval.id);
+  await deps.audit.record(approvalEvent(closed, 'approval.cancelled', by, at));
+  await updateCard(deps, closed);
+  return { outcome: 'already', approval: closed };
 }
 
 async function alreadyDecided(deps: DecideApprovalDeps, id: string): Promise<DecisionResult> {
@@ -185,8 +238,38 @@ export async function settled(
           finishedAt: at,
         };
   await deps.runs.settleStep(approval.runId, approval.step, StepStatus.AwaitingApproval, fields);
+  if (approval.status === ApprovalStatus.Approved) await notRunIfCancelled(deps, approval);
   await deps.queue.requeueRun(approval.runId);
   await updateCard(deps, approval);
+}
+
+/**
+ * A cancel that raced this approval may have settled the call before our write landed over it
+ * (FerretDB applies conditional updates non-atomically): read the run after writing, and if it was
+ * cancelled, the approved call is recorded as not run, as the cancel itself records it.
+ */
+async function notRunIfCancelled(
+  deps: Pick<DecideApprovalDeps, 'runs' | 'clock'>,
+  approval: ApprovalRecord,
+): Promise<void> {
+  const run = await deps.runs.get(approval.runId);
+  if (run?.status !== RunStatus.Cancelled) return;
+  const step = run.steps.find((candidate) => candidate.index === approval.step);
+  if (step?.status !== StepStatus.Approved) return;
+  const cancel = [...run.history].reverse().find((entry) => entry.status === RunStatus.Cancelled);
+  const by = cancel?.by ?? SERVICE_ACTOR;
+  await deps.runs.settleStep(run.id, approval.step, StepStatus.Approved, {
+    status: StepStatus.Refused,
+    error: notRunText(approval, by),
+    finishedAt: cancel?.at ?? deps.clock(),
+  });
+}
+
+/** What a call's record says when its run was cancelled before it ran (approved or not). */
+export function notRunText(approved: ApprovalRecord | undefined, cancelledBy: string): string {
+  return approved
+    ? `approved by ${approved.decidedBy ?? 'an approver'}, but not run: the run was cancelled by ${cancelledBy}`
+    : `not run: the run was cancelled by ${cancelledBy}`;
 }
 
 /** What the call's record and the model are told when it will not run. */

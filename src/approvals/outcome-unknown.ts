@@ -50,9 +50,11 @@ export async function requestOutcomeDecision(
 }
 
 /**
- * An approver's choice about a call whose outcome is unknown, decided once (a single conditional
- * update, as for approvals): retry runs it again, done records it as succeeded without running
- * it, abort ends the run as failed. The run then goes on (or is announced) through the queue.
+ * An approver's choice about a call whose outcome is unknown, decided once: retry and done are the
+ * decider's approval (a vote filling the question's quorum of one, so `approved` always names who
+ * approved), abort a denial. Retry runs the call again, done records it as succeeded without running
+ * it, abort ends the run as failed. Only a question about a run that needs attention is decided; the
+ * run then goes on (or is announced) through the queue.
  */
 export async function decideOutcome(
   deps: DecideApprovalDeps,
@@ -60,17 +62,25 @@ export async function decideOutcome(
 ): Promise<DecisionResult> {
   const checked = await checkDecider(deps, {
     ...request,
+    kind: 'outcome_unknown',
     decision: request.choice === 'abort' ? 'deny' : 'approve',
   });
   if ('outcome' in checked) return checked;
   const now = deps.clock();
-  const decided = await deps.approvals.close(
-    checked.approval.id,
-    request.choice === 'abort' ? ApprovalStatus.Denied : ApprovalStatus.Approved,
-    request.userId,
-    now,
-    CHOICE_NOTE[request.choice],
-  );
+  const note = CHOICE_NOTE[request.choice];
+  let decided: ApprovalRecord | null;
+  if (request.choice === 'abort') {
+    decided = await deps.approvals.close(
+      checked.approval.id,
+      ApprovalStatus.Denied,
+      request.userId,
+      now,
+      note,
+    );
+  } else {
+    const vote = await deps.approvals.addVote(checked.approval.id, request.userId, now, note);
+    decided = vote.decided ? vote.approval : null;
+  }
   if (decided === null) {
     const current = await deps.approvals.get(checked.approval.id);
     return current === null ? { outcome: 'unknown' } : { outcome: 'already', approval: current };
@@ -81,7 +91,7 @@ export async function decideOutcome(
       request.choice === 'abort' ? 'approval.denied' : 'approval.approved',
       request.userId,
       now,
-      { note: CHOICE_NOTE[request.choice], kind: decided.kind },
+      { note, kind: decided.kind },
     ),
   );
   const label = `call ${decided.step + 1} (${decided.tool})`;
@@ -103,7 +113,7 @@ export async function decideOutcome(
           },
     );
     await deps.runs.reopen(decided.runId, RunStatus.AwaitingApproval, now, {
-      detail: `${CHOICE_NOTE[request.choice]}: decided by ${request.userId}`,
+      detail: `${note}: decided by ${request.userId}`,
     });
   }
   await deps.queue.requeueRun(decided.runId);

@@ -1,5 +1,8 @@
 import type { ApprovalRecord, ApprovalStatus, CardRef, People } from './approval';
 
+/** How an approval ends other than by its quorum of votes. */
+export type ClosedStatus = Exclude<ApprovalStatus, 'pending' | 'approved'>;
+
 /**
  * Persistence of approvals. Every decision is claimed by one insert under a unique key, so racing
  * clicks, expiries and cancellations record exactly one outcome.
@@ -17,20 +20,21 @@ export interface ApprovalRepository {
    * Adds `userId`'s approval, once per user. The vote that fills the quorum also decides the
    * approval (unless a denial, expiry or cancellation came first): `decided` is true for that
    * vote alone. `counted` is false when the user had voted already, or the approval ended
-   * before this vote could count.
+   * before this vote could count. `note` goes with the deciding vote (an outcome-unknown choice).
    */
   addVote(
     id: string,
     userId: string,
     at: Date,
+    note?: string,
   ): Promise<{ counted: boolean; decided: boolean; approval: ApprovalRecord }>;
   /**
    * Ends a pending approval as `status`, exactly once however many try at the same moment;
-   * null when it had ended already.
+   * null when it had ended already. Never `approved`: only the votes of {@link addVote} approve.
    */
   close(
     id: string,
-    status: Exclude<ApprovalStatus, 'pending'>,
+    status: ClosedStatus,
     by: string,
     at: Date,
     note?: string,

@@ -18,6 +18,10 @@ export interface AuditEventFilter {
 
 /** Reads the audit log back, for verify and export; streams, holding a batch at a time. */
 export interface AuditReader {
+  /** Where it reads: the database's name, to say where a missing log was looked for. */
+  readonly database: string;
+  /** Whether the database holds an audit log at all (perhaps empty): the service makes one at start. */
+  holdsAuditLog(): Promise<boolean>;
   /** Every stored document in seq order, exactly as stored (storage fields included). */
   documents(): AsyncIterable<Record<string, unknown>>;
   /** Fields the store keeps beside each event (not hashed), with what makes each right. */

@@ -3,8 +3,9 @@ import { type AuditKey, auditKey, type ChainHead } from '../audit/audit-chain';
 import { csvHeader, csvRow, type ExportFormat, jsonlLine } from '../audit/export-format';
 import type { AuditEventFilter, AuditReader } from '../audit/ports';
 import { verifyChain } from '../audit/verify-chain';
+import { isRunId } from '../runs/run-id';
 
-/** A command-line value that cannot be used; the message is one line for the operator. */
+/** A command-line value or setting that cannot be used; the message is one line for the operator. */
 export class AuditUsageError extends Error {
   override readonly name = 'AuditUsageError';
 }
@@ -19,6 +20,7 @@ export async function verifyAuditLog(
   options: { keys: readonly AuditKey[]; anchor?: ChainHead },
   write: (text: string) => void,
 ): Promise<number> {
+  await requireAuditLog(reader);
   const recordedHead = await reader.recordedHead();
   const result = await verifyChain(reader.documents(), {
     ...options,
@@ -44,6 +46,17 @@ export async function verifyAuditLog(
     );
   }
   return 0;
+}
+
+/**
+ * A database without an audit log is a wrong MONGODB_URI (or a service never started there), not
+ * an empty log: saying "0 events verified" would pass a check that looked in the wrong place.
+ */
+async function requireAuditLog(reader: AuditReader): Promise<void> {
+  if (await reader.holdsAuditLog()) return;
+  throw new AuditUsageError(
+    `no audit log in database ${JSON.stringify(reader.database)} (no audit_events collection): check that MONGODB_URI names the database the service writes to`,
+  );
 }
 
 /** `--old-keys <file>`: earlier AUDIT_HMAC_KEY values, one per line (blank lines and # comments skipped). */
@@ -122,9 +135,21 @@ export function exportRequest(options: ExportOptions): {
     );
   }
   const filter: AuditEventFilter = {};
-  if (options.run !== undefined) filter.runId = options.run;
+  if (options.run !== undefined) {
+    if (!isRunId(options.run)) {
+      throw new AuditUsageError(
+        `--run must be a run id such as r-7kq2m9xd, as Slack shows it (got ${JSON.stringify(options.run)})`,
+      );
+    }
+    filter.runId = options.run;
+  }
   if (options.since !== undefined) filter.since = parseTimeOption('--since', options.since);
   if (options.until !== undefined) filter.until = parseTimeOption('--until', options.until);
+  if (filter.since !== undefined && filter.until !== undefined && filter.since >= filter.until) {
+    throw new AuditUsageError(
+      `--since (${options.since}) must be earlier than --until (${options.until}): no event is in between`,
+    );
+  }
   return { filter, format: options.format };
 }
 
@@ -141,6 +166,7 @@ export async function exportAuditLog(
   request: { filter: AuditEventFilter; format: ExportFormat },
   write: (text: string) => Promise<void>,
 ): Promise<number> {
+  await requireAuditLog(reader);
   let chunk = request.format === 'csv' ? csvHeader() : '';
   let count = 0;
   for await (const event of reader.events(request.filter)) {

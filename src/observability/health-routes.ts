@@ -1,10 +1,20 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { Registry } from 'prom-client';
+import type { Logger } from './logger';
 
 export interface Route {
+  /** Matched exactly against the request's path (its query ignored). */
   path: string;
   method: string;
-  handler: (req: IncomingMessage, res: ServerResponse) => void;
+  /** May return its work: a rejection is answered 500 like a throw. */
+  handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 }
 
 /** Named dependency checks; each resolves when the dependency answers. */
@@ -37,8 +47,11 @@ async function checkAll(checks: ReadinessChecks, timeoutMs: number) {
   return Object.fromEntries(entries);
 }
 
-/** `/healthz` (the process is alive), `/readyz` (its dependencies answer), `/metrics` (Prometheus). */
-export function healthRoutes(checks: ReadinessChecks, registry: Registry): Route[] {
+/**
+ * `/healthz` (the process is alive), `/readyz` (its dependencies answer), and `metrics` (the
+ * {@link metricsRoute}) when it is served on the same port.
+ */
+export function healthRoutes(checks: ReadinessChecks, metrics?: Route): Route[] {
   return [
     {
       path: '/healthz',
@@ -48,37 +61,94 @@ export function healthRoutes(checks: ReadinessChecks, registry: Registry): Route
     {
       path: '/readyz',
       method: 'GET',
-      handler: (_req, res) => {
-        void checkAll(checks, 2_000).then((results) => {
-          const ready = Object.values(results).every((result) => result === 'ok');
-          sendJson(res, ready ? 200 : 503, {
-            status: ready ? 'ready' : 'not ready',
-            checks: results,
-          });
+      handler: async (_req, res) => {
+        const results = await checkAll(checks, 2_000);
+        const ready = Object.values(results).every((result) => result === 'ok');
+        sendJson(res, ready ? 200 : 503, {
+          status: ready ? 'ready' : 'not ready',
+          checks: results,
         });
       },
     },
-    {
-      path: '/metrics',
-      method: 'GET',
-      handler: (_req, res) => {
-        void registry.metrics().then((text) => {
-          res.writeHead(200, { 'content-type': registry.contentType });
-          res.end(text);
-        });
-      },
-    },
+    ...(metrics ? [metrics] : []),
   ];
 }
 
-/** Serves routes on their own; the worker role uses it, as it has no Slack receiver. */
-export function serveRoutes(routes: Route[]): Server {
-  return createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const route = routes.find((r) => r.path === url.pathname && r.method === req.method);
-    if (route) route.handler(req, res);
-    else sendJson(res, 404, { error: 'not found' });
-  });
+/** Compares digests, so neither the time taken nor a length mismatch tells how much matched. */
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+/**
+ * `/metrics` (Prometheus). With a token, only a request with `Authorization: Bearer <token>` is
+ * answered; any other gets 401, since the metrics name the workflows that ran.
+ */
+export function metricsRoute(registry: Registry, token?: string): Route {
+  return {
+    path: '/metrics',
+    method: 'GET',
+    handler: async (req, res) => {
+      if (token !== undefined && !sameSecret(req.headers.authorization ?? '', `Bearer ${token}`)) {
+        res.writeHead(401, {
+          'content-type': 'application/json',
+          'www-authenticate': 'Bearer realm="countersign metrics"',
+        });
+        res.end(JSON.stringify({ error: 'unauthorized' }));
+        return;
+      }
+      const text = await registry.metrics();
+      res.writeHead(200, { 'content-type': registry.contentType });
+      res.end(text);
+    },
+  };
+}
+
+/** The request's path; undefined for a target no URL parser reads (`//`, `http://[`). */
+function pathOf(req: IncomingMessage): string | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost').pathname;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Answers each request from `routes`: 404 for a path no route serves, 405 (with `Allow`) for a
+ * path served under other methods; HEAD is answered as GET. Whatever a handler throws or rejects
+ * with is logged and answered 500: no request, however odd, can end the process.
+ */
+export function routeRequests(routes: Route[], log: Logger): RequestListener {
+  return (req, res) => {
+    const path = pathOf(req);
+    const fail = (error: unknown) => {
+      log.error({ err: error, method: req.method, path }, 'request failed; answered 500');
+      if (res.headersSent) res.destroy();
+      else sendJson(res, 500, { error: 'internal error' });
+    };
+    try {
+      const method = req.method === 'HEAD' ? 'GET' : req.method;
+      const served = routes.filter((r) => r.path === path);
+      const route = served.find((r) => r.method === method);
+      if (route) {
+        const work = route.handler(req, res);
+        if (work) work.catch(fail);
+      } else if (served.length > 0) {
+        const allowed = served.flatMap((r) => (r.method === 'GET' ? ['GET', 'HEAD'] : [r.method]));
+        res.setHeader('allow', [...new Set(allowed)].join(', '));
+        sendJson(res, 405, { error: 'method not allowed' });
+      } else {
+        sendJson(res, 404, { error: 'not found' });
+      }
+    } catch (error) {
+      fail(error);
+    }
+  };
+}
+
+/** Serves routes on their own: the worker role and Socket Mode, which have no Slack receiver. */
+export function serveRoutes(routes: Route[], log: Logger): Server {
+  return createServer(routeRequests(routes, log));
 }
 
 /** Listens on `port`/`host` (0: any free port); resolves with the bound port. */

@@ -10,6 +10,7 @@ import {
 import type { ApprovalTimers } from '../approvals/ports';
 import type { Clock } from '../runs/ports';
 import { APPROVALS_QUEUE, type ApprovalJob, approvalJobSchema } from './approval-jobs';
+import type { JobsInProgress } from './jobs-in-progress';
 
 /**
  * An approval's expiry, reminder and escalation as delayed BullMQ jobs: nothing waits in a
@@ -75,14 +76,15 @@ export class BullmqApprovalTimers implements ApprovalTimers {
 /** Carries out approval deadlines as they fall due. */
 export function startApprovalWorker(
   deps: ApprovalDeadlineDeps,
-  options: { connection: Redis; prefix: string; log: Logger },
+  options: { connection: Redis; prefix: string; log: Logger; jobs?: JobsInProgress },
 ): Worker<ApprovalJob> {
+  const processor = async (job: Job<ApprovalJob>) => {
+    const { approvalId, deadline } = approvalJobSchema.parse(job.data);
+    await handleApprovalDeadline(deps, approvalId, deadline);
+  };
   const worker = new Worker<ApprovalJob>(
     APPROVALS_QUEUE,
-    async (job: Job<ApprovalJob>) => {
-      const { approvalId, deadline } = approvalJobSchema.parse(job.data);
-      await handleApprovalDeadline(deps, approvalId, deadline);
-    },
+    options.jobs ? options.jobs.track(processor) : processor,
     { connection: options.connection, prefix: options.prefix, concurrency: 5 },
   );
   worker.on('failed', (job, error) =>

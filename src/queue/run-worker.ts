@@ -6,6 +6,7 @@ import { LostClaimError, type RunQueue } from '../runs/ports';
 import { FINAL_RUN_STATUSES } from '../runs/run';
 import { approvalDepsOf } from '../runs/run-attempt';
 import type { Redactor } from '../tools/redactor';
+import type { JobsInProgress } from './jobs-in-progress';
 import { RUNS_QUEUE, type RunJob, runJobSchema } from './run-jobs';
 
 export interface RunWorkerOptions {
@@ -23,6 +24,8 @@ export interface RunWorkerOptions {
   onFinished?: (workflow: string, status: string) => void;
   /** Scrubs secret values from a failed attempt's error, which BullMQ keeps in Redis. */
   redactor?: Redactor;
+  /** Counts the jobs running here, for a shutdown to wait for. */
+  jobs?: JobsInProgress;
 }
 
 /**
@@ -48,29 +51,30 @@ async function giveUp(deps: ExecuteRunDeps, queue: RunQueue, runId: string, reas
 }
 
 export function startRunWorker(deps: ExecuteRunDeps, options: RunWorkerOptions): Worker<RunJob> {
+  const processor = async (job: Job<RunJob>, token?: string, signal?: AbortSignal) => {
+    const { runId } = runJobSchema.parse(job.data);
+    const log = deps.log.child({ runId, jobId: job.id, attempt: job.attemptsMade + 1 });
+    try {
+      const run = await executeRun({ ...deps, log }, runId, {
+        owner: token ?? `${job.id}:${job.attemptsMade}`,
+        ...(signal ? { signal } : {}),
+      });
+      if (run && FINAL_RUN_STATUSES.includes(run.status)) {
+        options.onFinished?.(run.workflow, run.status);
+      }
+    } catch (error) {
+      if (error instanceof LostClaimError) {
+        log.warn({ err: error }, 'a newer attempt carries this run; stopping this one');
+        return;
+      }
+      const scrubbed = scrubbedError(error, options.redactor);
+      log.warn({ err: scrubbed }, 'run attempt failed; the queue retries it');
+      throw scrubbed;
+    }
+  };
   const worker = new Worker<RunJob>(
     RUNS_QUEUE,
-    async (job: Job<RunJob>, token?: string, signal?: AbortSignal) => {
-      const { runId } = runJobSchema.parse(job.data);
-      const log = deps.log.child({ runId, jobId: job.id, attempt: job.attemptsMade + 1 });
-      try {
-        const run = await executeRun({ ...deps, log }, runId, {
-          owner: token ?? `${job.id}:${job.attemptsMade}`,
-          ...(signal ? { signal } : {}),
-        });
-        if (run && FINAL_RUN_STATUSES.includes(run.status)) {
-          options.onFinished?.(run.workflow, run.status);
-        }
-      } catch (error) {
-        if (error instanceof LostClaimError) {
-          log.warn({ err: error }, 'a newer attempt carries this run; stopping this one');
-          return;
-        }
-        const scrubbed = scrubbedError(error, options.redactor);
-        log.warn({ err: scrubbed }, 'run attempt failed; the queue retries it');
-        throw scrubbed;
-      }
-    },
+    options.jobs ? options.jobs.track(processor) : processor,
     {
       connection: options.connection,
       prefix: options.prefix,

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { type ApprovalRecord, ApprovalStatus } from '../approvals/approval';
 import { approvalEvent } from '../approvals/approval-events';
-import { updateCard } from '../approvals/decide-approval';
+import { notRunText, updateCard } from '../approvals/decide-approval';
 import type { ApprovalNotifier, ApprovalRepository, ApprovalTimers } from '../approvals/ports';
 import { SERVICE_ACTOR } from '../audit/audit-event';
 import type { AuditLog } from '../audit/ports';
@@ -37,7 +37,13 @@ export type CancelResult =
   | { outcome: 'unknown' }
   /** The run had ended already (`run.status` says how). */
   | { outcome: 'ended'; run: RunRecord }
-  | { outcome: 'cancelled'; run: RunRecord; closed: ApprovalRecord[] };
+  | {
+      outcome: 'cancelled';
+      run: RunRecord;
+      closed: ApprovalRecord[];
+      /** Approved just before the cancel (their call not started): they stand, the call does not run. */
+      approvedFirst: ApprovalRecord[];
+    };
 
 /** The statuses a run can be cancelled from: every status that is not final. */
 const CANCELLABLE: readonly RunStatus[] = [
@@ -47,10 +53,15 @@ const CANCELLABLE: readonly RunStatus[] = [
 ];
 
 /**
- * `/countersign cancel`: the run ends `cancelled` (one conditional update, with who and when), each
- * pending approval of it is closed as cancelled and its card updated, each call waiting for one is
- * recorded as not run, and the run is queued so the worker announces the end in its thread. A
- * worker carrying the run at that moment starts nothing more: its next write is refused.
+ * `/countersign cancel`: each open approval of the run is closed as cancelled first, then the run
+ * ends `cancelled` (one conditional update, with who and when); the cards are updated, each call
+ * waiting is recorded as not run, and the run is queued so the worker announces the end in its
+ * thread. A worker carrying the run at that moment starts nothing more: its next write is refused.
+ *
+ * An approval's own single-document claim decides a race with a click: closed first, a later
+ * click is told the run was cancelled; approved first, the cancel still ends the run, and the
+ * run's record says the call was approved and did not run (or, if a worker had started it, how it
+ * ended). Either way no `approved` approval stands on a cancelled run unexplained.
  */
 export async function cancelRun(
   deps: CancelRunDeps,
@@ -69,11 +80,15 @@ export async function cancelRun(
   }
 
   const now = deps.clock();
+  const closed = await closeOpenApprovals(deps, run.id, request.userId, now);
+  const approvedFirst = await approvedNotStarted(deps, run.id);
   const cancelled = await deps.runs.transition(run.id, CANCELLABLE, RunStatus.Cancelled, now, {
     by: request.userId,
+    ...(approvedFirst.length > 0 ? { detail: approvedBefore(approvedFirst) } : {}),
   });
   if (cancelled === null) {
     // It ended between the read and the update.
+    for (const approval of closed) await updateCard(deps, approval);
     const current = await deps.runs.get(run.id);
     return current === null ? { outcome: 'unknown' } : { outcome: 'ended', run: current };
   }
@@ -88,40 +103,98 @@ export async function cancelRun(
     details: {
       from: cancelled.history.at(-2)?.status ?? run.status,
       asAdmin: request.userId !== run.requester.userId,
+      ...(approvedFirst.length > 0
+        ? { approvedBefore: approvedFirst.map((approval) => approval.id).join(',') }
+        : {}),
     },
     key: `${run.id}:cancelled`,
   });
-  const closed = await closeWhatWaits(deps, cancelled);
-  return { outcome: 'cancelled', run: (await deps.runs.get(run.id)) ?? cancelled, closed };
+  closed.push(...(await closeWhatWaits(deps, cancelled)));
+  const ended = (await deps.runs.get(run.id)) ?? cancelled;
+  return { outcome: 'cancelled', run: ended, closed, approvedFirst };
 }
 
-/**
- * Of a cancelled run: each pending approval closed as cancelled (audited, its card updated), each
- * call still waiting recorded as not run, and the run queued for its announcement. Safe to repeat.
- * @returns the approvals it closed
- */
-async function closeWhatWaits(deps: CancelRunDeps, run: RunRecord): Promise<ApprovalRecord[]> {
-  const change = run.history.at(-1);
-  const by = change?.by ?? SERVICE_ACTOR;
-  const at = change?.at ?? deps.clock();
+/** Approvals that won against the cancel: approved, their call not started. */
+async function approvedNotStarted(deps: CancelRunDeps, runId: string): Promise<ApprovalRecord[]> {
+  const steps = (await deps.runs.get(runId))?.steps ?? [];
+  const waiting = (index: number) =>
+    steps.some(
+      (step) =>
+        step.index === index &&
+        (step.status === StepStatus.AwaitingApproval || step.status === StepStatus.Approved),
+    );
+  return (await deps.approvals.ofRun(runId)).filter(
+    (approval) =>
+      approval.kind === 'call' &&
+      approval.status === ApprovalStatus.Approved &&
+      waiting(approval.step),
+  );
+}
+
+/** What the run's history says of calls approved just before the cancel. */
+function approvedBefore(approvals: ApprovalRecord[]): string {
+  const calls = approvals.map(
+    (approval) =>
+      `call ${approval.step + 1} (${approval.tool}) approved by ${approval.decidedBy ?? 'an approver'}`,
+  );
+  return `cancelled after ${calls.join(', ')}`;
+}
+
+/** Each pending approval of the run closed as cancelled and audited; the ones it closed. */
+async function closeOpenApprovals(
+  deps: CancelRunDeps,
+  runId: string,
+  by: string,
+  at: Date,
+): Promise<ApprovalRecord[]> {
   const closed: ApprovalRecord[] = [];
-  for (const approval of await deps.approvals.ofRun(run.id)) {
+  for (const approval of await deps.approvals.ofRun(runId)) {
     if (approval.status !== ApprovalStatus.Pending) continue;
     const ended = await deps.approvals.close(approval.id, ApprovalStatus.Cancelled, by, at);
-    if (ended === null) continue; // decided meanwhile; the run is cancelled all the same
+    if (ended === null) continue; // decided meanwhile: its decision stands, the run records it
     await deps.audit.record(approvalEvent(ended, 'approval.cancelled', by, at));
     closed.push(ended);
   }
-  // Every call still waiting (with or without an approval record) is recorded as not run.
+  return closed;
+}
+
+/**
+ * Of a cancelled run: each approval still pending (asked for by a worker as the run was
+ * cancelled) closed as cancelled, each call still waiting or approved but not started recorded
+ * as not run, the card of each cancelled approval updated (those closed before the run ended
+ * too, even by a cancel cut short), and the run queued for its announcement. Safe to repeat.
+ * @returns the approvals it closed
+ */
+async function closeWhatWaits(deps: CancelRunDeps, run: RunRecord): Promise<ApprovalRecord[]> {
+  const change = [...run.history].reverse().find((entry) => entry.status === RunStatus.Cancelled);
+  const by = change?.by ?? SERVICE_ACTOR;
+  const at = change?.at ?? deps.clock();
+  const closed = await closeOpenApprovals(deps, run.id, by, at);
+  const approvals = await deps.approvals.ofRun(run.id);
+  // Every call still waiting, or approved and not started, is recorded as not run.
   for (const step of run.steps) {
-    if (step.status !== StepStatus.AwaitingApproval) continue;
-    await deps.runs.settleStep(run.id, step.index, StepStatus.AwaitingApproval, {
-      status: StepStatus.Refused,
-      error: `not run: the run was cancelled by ${by}`,
-      finishedAt: at,
-    });
+    if (step.status !== StepStatus.AwaitingApproval && step.status !== StepStatus.Approved)
+      continue;
+    const approved = approvals.find(
+      (approval) =>
+        approval.step === step.index &&
+        approval.kind === 'call' &&
+        approval.status === ApprovalStatus.Approved,
+    );
+    const error = notRunText(approved, by);
+    // Its approval's click may move it from waiting to approved meanwhile: either is settled.
+    for (const from of [StepStatus.AwaitingApproval, StepStatus.Approved] as const) {
+      const settled = await deps.runs.settleStep(run.id, step.index, from, {
+        status: StepStatus.Refused,
+        error,
+        finishedAt: at,
+      });
+      if (settled) break;
+    }
   }
-  for (const approval of closed) await updateCard(deps, approval);
+  for (const approval of approvals) {
+    if (approval.status === ApprovalStatus.Cancelled) await updateCard(deps, approval);
+  }
   if (run.announcedAt !== undefined) return closed;
   try {
     // A worker announces a final run; one carrying this run now finds it cancelled and stops.

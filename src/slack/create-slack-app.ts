@@ -6,9 +6,11 @@ import {
   closeServer,
   listen,
   type Route,
+  routeRequests,
   serveRoutes,
 } from '../observability/health-routes';
 import { boltLogger, type Logger } from '../observability/logger';
+import { boundedSlackFetch } from './bounded-slack-fetch';
 import { registerListeners } from './listeners';
 import type { CommandDeps } from './listeners/commands/deps';
 import { refuseShapelessBody } from './refuse-shapeless-body';
@@ -22,6 +24,14 @@ export interface SlackWeb {
   fetch: webApi.FetchFunction;
   bot: BotIdentity;
 }
+
+const SLACK_EVENTS_PATH = '/slack/events';
+
+/**
+ * One attempt of a call a listener makes after its ack (views.open, a DM, views.publish, respond()),
+ * while a person waits: past a trigger_id's 3 s life, and far past Slack's usual answer.
+ */
+const LISTENER_CALL_TIMEOUT_MS = 5_000;
 
 export interface SlackApp {
   app: App;
@@ -45,8 +55,14 @@ export function createSlackApp(
   const socketMode = config.SLACK_APP_TOKEN !== undefined;
   // The fetch serves App's WebClient and respond(); acks go back in the HTTP response instead.
   const clientOptions = {
-    fetch: web.fetch,
+    fetch: boundedSlackFetch(web.fetch, {
+      log,
+      timeoutMs: LISTENER_CALL_TIMEOUT_MS,
+    }),
     ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
+    timeout: LISTENER_CALL_TIMEOUT_MS,
+    // Not Web API's default ten retries over 30 minutes: the answer is worth little after a minute.
+    retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2_000 },
   };
   let httpReceiver: HTTPReceiver | undefined;
   let receiver: Receiver;
@@ -55,21 +71,30 @@ export function createSlackApp(
       appToken: config.SLACK_APP_TOKEN,
       // apps.connections.open goes through the receiver's own WebClient, not App's clientOptions.
       // No customRoutes: the receiver would listen on PORT without HOST and never report the port.
-      installerOptions: { clientOptions },
+      // Without our retries: SocketModeClient then retries apps.connections.open to reconnect.
+      installerOptions: { clientOptions: { ...clientOptions, retryConfig: undefined } },
       logger,
     });
   } else {
     httpReceiver = new HTTPReceiver({
       signingSecret: config.SLACK_SIGNING_SECRET,
-      endpoints: '/slack/events',
-      customRoutes: routes,
+      endpoints: SLACK_EVENTS_PATH,
       logger,
       // Ack is sent the moment a listener calls ack(); the rest of its work happens after.
       processBeforeResponse: false,
     });
-    httpReceiver.requestListener = refuseShapelessBody(
-      httpReceiver.requestListener,
-      config.SLACK_SIGNING_SECRET,
+    // Our router answers every request Bolt would throw on (an unknown path or method); Bolt
+    // sees only POST /slack/events.
+    httpReceiver.requestListener = routeRequests(
+      [
+        ...routes,
+        {
+          path: SLACK_EVENTS_PATH,
+          method: 'POST',
+          handler: refuseShapelessBody(httpReceiver.requestListener, config.SLACK_SIGNING_SECRET),
+        },
+      ],
+      log,
     );
     receiver = httpReceiver;
   }
@@ -93,7 +118,7 @@ export function createSlackApp(
     async start() {
       if (socketMode || httpReceiver === undefined) {
         // Socket Mode needs no inbound HTTP; the health routes get their own server.
-        healthServer = serveRoutes(routes);
+        healthServer = serveRoutes(routes, log);
         const port = await listen(healthServer, config.PORT, config.HOST);
         await app.start().catch(async (error: unknown) => {
           await closeServer(healthServer as Server);

@@ -12,15 +12,16 @@ import {
  * `body.ssl_check` from it unguarded, so a `null` would throw outside any handler, leave the request
  * unanswered and end as an unhandled rejection; anything else shapeless waits 3 s for a 404.
  * The body is buffered once, with Bolt's own limit; Bolt then reuses that buffer.
+ * Returns its work, so that the router answers 500 if Bolt throws.
  */
 export function refuseShapelessBody(
   boltListener: RequestListener,
   signingSecret: string,
   bodyLimit = defaultBodyLimit,
-): RequestListener {
+): (req: IncomingMessage, res: ServerResponse) => void | Promise<void> {
   return (req, res) => {
     if (req.method !== 'POST') return boltListener(req, res);
-    void (async () => {
+    return (async () => {
       try {
         await HTTPModuleFunctions.bufferIncomingMessage(req, bodyLimit);
       } catch (error) {

@@ -10,6 +10,7 @@ import { MongoAuditLog } from './mongo-audit-log';
 import { MongoRunRepository } from './mongo-run-repository';
 import { redactWrites } from './redact-plugin';
 import { runModel } from './run-model';
+import { storeUnreachable } from './store-unreachable';
 
 export interface Database {
   connection: Connection;
@@ -28,11 +29,29 @@ export interface DatabaseOptions {
   redactor?: Redactor;
 }
 
+/** How long a start waits for MongoDB to answer before telling the operator it is unreachable. */
+const SERVER_SELECTION_TIMEOUT_MS = 5_000;
+
+/**
+ * Connects to `uri` (MONGODB_URI), building no index.
+ * @throws StoreUnreachableError naming MongoDB and the URL (password masked) when it does not answer.
+ */
+export async function connectMongo(uri: string): Promise<Connection> {
+  const connection = mongoose.createConnection(uri, {
+    serverSelectionTimeoutMS: SERVER_SELECTION_TIMEOUT_MS,
+    autoIndex: false,
+  });
+  try {
+    return await connection.asPromise();
+  } catch (error) {
+    await connection.close().catch(() => undefined);
+    throw storeUnreachable('MongoDB', 'MONGODB_URI', uri, error);
+  }
+}
+
 /** Connects, builds the indexes the queries rely on (unique requestKey first), and returns repositories. */
 export async function openDatabase(uri: string, options: DatabaseOptions): Promise<Database> {
-  const connection = await mongoose
-    .createConnection(uri, { serverSelectionTimeoutMS: 5_000, autoIndex: false })
-    .asPromise();
+  const connection = await connectMongo(uri);
   redactWrites(connection, options.redactor);
   const runs = runModel(connection);
   await runs.createIndexes();

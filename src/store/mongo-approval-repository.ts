@@ -6,7 +6,7 @@ import type {
   CardRef,
   People,
 } from '../approvals/approval';
-import type { ApprovalRepository } from '../approvals/ports';
+import type { ApprovalRepository, ClosedStatus } from '../approvals/ports';
 import type { ApprovalClaimDocument } from './approval-claim-model';
 import { APPROVAL_SCHEMA_VERSION, type ApprovalDocument } from './approval-model';
 
@@ -132,6 +132,7 @@ export class MongoApprovalRepository implements ApprovalRepository {
     id: string,
     userId: string,
     at: Date,
+    note?: string,
   ): Promise<{ counted: boolean; decided: boolean; approval: ApprovalRecord }> {
     const before = await this.mustGet(id);
     if (before.status !== 'pending') return { counted: false, decided: false, approval: before };
@@ -142,7 +143,7 @@ export class MongoApprovalRepository implements ApprovalRepository {
       if (!(await this.claim(`${id}:vote:${n}`, { approvalId: id, userId, at }))) continue;
       // The vote that fills the quorum approves, unless a denial (or expiry) came first.
       const last = n === before.required - 1;
-      if (last) await this.claimApproved(id, userId, at);
+      if (last) await this.claimApproved(id, userId, at, note);
       const approval = await this.project(id);
       // A vote counts unless a denial (expiry, cancel) ended the approval before it filled.
       const decided = last && approval.status === 'approved' && approval.decidedBy === userId;
@@ -160,17 +161,21 @@ export class MongoApprovalRepository implements ApprovalRepository {
   }
 
   /** The approval's final claim as approved by the voter who filled the quorum; false if taken. */
-  private claimApproved(id: string, userId: string, at: Date): Promise<boolean> {
-    return this.claim(`${id}:final`, { approvalId: id, status: 'approved', userId, at });
+  private claimApproved(id: string, userId: string, at: Date, note?: string): Promise<boolean> {
+    const fields = { approvalId: id, status: 'approved', userId, at, ...(note ? { note } : {}) };
+    return this.claim(`${id}:final`, fields);
   }
 
   async close(
     id: string,
-    status: Exclude<ApprovalStatus, 'pending'>,
+    status: ClosedStatus,
     by: string,
     at: Date,
     note?: string,
   ): Promise<ApprovalRecord | null> {
+    // Approval takes its quorum of votes (addVote); a caller that gets here otherwise is refused.
+    if ((status as ApprovalStatus) === 'approved')
+      throw new Error(`approval ${id}: only votes approve`);
     const fields = { approvalId: id, status, userId: by, at, ...(note ? { note } : {}) };
     if (!(await this.claim(`${id}:final`, fields))) return null;
     return this.project(id);

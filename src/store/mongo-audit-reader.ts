@@ -1,4 +1,4 @@
-import mongoose, { type Connection } from 'mongoose';
+import type { Connection } from 'mongoose';
 import type { ChainedAuditEvent, ChainHead } from '../audit/audit-chain';
 import type { AuditEventFilter, AuditReader } from '../audit/ports';
 import {
@@ -8,6 +8,7 @@ import {
   auditEventRows,
 } from './audit-event-model';
 import { AUDIT_HEAD_ID, auditHeadModel, auditHeadRows } from './audit-head-model';
+import { connectMongo } from './database';
 
 /** Documents fetched per round trip: a cursor over a million events holds one batch. */
 const BATCH_SIZE = 1_000;
@@ -33,11 +34,20 @@ export class MongoAuditReader implements AuditReader {
     this.heads = auditHeadRows(auditHeadModel(connection));
   }
 
+  get database(): string {
+    return this.connection.name;
+  }
+
+  async holdsAuditLog(): Promise<boolean> {
+    const db = this.connection.db;
+    if (db === undefined) throw new Error('MongoDB is not connected');
+    const names = new Set([this.rows.collectionName, this.heads.collectionName]);
+    const found = await db.listCollections({}, { nameOnly: true }).toArray();
+    return found.some((collection) => names.has(collection.name));
+  }
+
   static async open(uri: string): Promise<MongoAuditReader> {
-    const connection = await mongoose
-      .createConnection(uri, { serverSelectionTimeoutMS: 5_000, autoIndex: false })
-      .asPromise();
-    return new MongoAuditReader(connection);
+    return new MongoAuditReader(await connectMongo(uri));
   }
 
   documents(): AsyncIterable<Record<string, unknown>> {

@@ -3,11 +3,15 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import {
+  type FieldPath,
+  type FieldProblem,
   fieldProblems,
   formatFieldPath,
   locate,
   manifestErrorMap,
+  overlaps,
   type SourcePosition,
+  withoutFields,
 } from './manifest-problems';
 import { manifestSchema, type WorkflowManifest } from './manifest-schema';
 
@@ -92,7 +96,8 @@ export function parseManifest(
   }
   const parsed = manifestSchema.safeParse(data, { error: manifestErrorMap });
   if (!parsed.success) {
-    const problems = fieldProblems(parsed.error.issues, data)
+    const refused = fieldProblems(parsed.error.issues, data);
+    const problems = [...refused, ...crossCheckProblems(data, refused)]
       .map((problem) => ({
         file,
         ...locate(document, lines, problem),
@@ -118,6 +123,43 @@ export function parseManifest(
 }
 
 export type ParsedManifest = ReturnType<typeof parseManifest>;
+
+/** Fields the cross-checks judge other fields by: without them, those checks would mislead. */
+const REFERENCED: readonly FieldPath[] = [
+  ['inputs'],
+  ['secrets'],
+  ['approval'],
+  ['tools', '*', 'name'],
+  ['tools', '*', 'mcp'],
+  ['tools', '*', 'input_schema'],
+];
+
+const isReferenced = (path: FieldPath) =>
+  REFERENCED.some((prefix) =>
+    prefix.every((segment, index) => segment === '*' || String(path[index]) === segment),
+  );
+
+/**
+ * The cross-checks (check-manifest.ts) run only once every field parsed; so that one pass reports
+ * every problem, they also run on a copy without the refused fields. Their problems in or around a
+ * refused field are left out, and all of them when a refused field is one they judge others by,
+ * or was required: those wait until it is fixed.
+ */
+function crossCheckProblems(data: unknown, refused: readonly FieldProblem[]): FieldProblem[] {
+  const values = refused.filter((problem) => !problem.unknownKey).map((problem) => problem.path);
+  if (values.some(isReferenced)) return [];
+  const stripped = withoutFields(
+    data,
+    refused.map((problem) => problem.path),
+  );
+  if (stripped === undefined) return [];
+  const again = manifestSchema.safeParse(stripped, { error: manifestErrorMap });
+  // Still refused: something required was left out, so the cross-checks did not run.
+  if (again.success || again.error.issues.some((issue) => issue.code !== 'custom')) return [];
+  return fieldProblems(again.error.issues, stripped).filter(
+    (problem) => !refused.some((other) => overlaps(other.path, problem.path)),
+  );
+}
 
 /**
  * Where each line of `source` starts, counted from the text itself: the parser's own line counter

@@ -15,6 +15,8 @@ export interface FieldProblem {
   message: string;
   /** The problem is the key itself (an unknown key), not its value. */
   atKey?: boolean;
+  /** A key the schema does not know: it means nothing, so leaving it out changes no check. */
+  unknownKey?: boolean;
 }
 
 const describeValue = (value: unknown): string => {
@@ -123,6 +125,7 @@ export function fieldProblems(
           path: [...path, key],
           message: lines[index] ?? `unknown key "${key}"`,
           atKey: true,
+          unknownKey: true,
         });
       });
     } else if (issue.code === 'invalid_union' && issue.errors.length > 0) {
@@ -173,8 +176,32 @@ function sharedUnknownKeys(
     .map((key) => {
       const messages = unknownIn.map((keys) => keys.get(key) ?? '');
       const message = messages.find((text) => text.includes('did you mean')) ?? messages[0] ?? '';
-      return { path: [...path, key], message, atKey: true };
+      return { path: [...path, key], message, atKey: true, unknownKey: true };
     });
+}
+
+/**
+ * A copy of `data` without the fields at `paths`, or undefined when one cannot be left out
+ * without changing what the rest means (the whole document, or an item of a list).
+ */
+export function withoutFields(data: unknown, paths: readonly FieldPath[]): unknown {
+  const copy = structuredClone(data);
+  for (const path of paths) {
+    const key = path.at(-1);
+    if (key === undefined) return undefined;
+    const parent = valueAt(copy, path.slice(0, -1));
+    if (parent === null || typeof parent !== 'object') continue;
+    if (Array.isArray(parent)) return undefined;
+    delete (parent as Record<PropertyKey, unknown>)[key];
+  }
+  return copy;
+}
+
+/** Whether one path lies within the other (or they are the same). */
+export function overlaps(a: FieldPath, b: FieldPath): boolean {
+  const shorter = a.length <= b.length ? a : b;
+  const longer = shorter === a ? b : a;
+  return shorter.every((segment, index) => String(segment) === String(longer[index]));
 }
 
 export interface SourcePosition {

@@ -3,7 +3,7 @@ import { request as httpRequest } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { Collection } from 'mongoose';
-import { cardOf, click, submitDenyReason } from '../support/approval-clicks';
+import { answerTo, cardOf, click, submitDenyReason } from '../support/approval-clicks';
 import { type Harness, SIGNING_SECRET, startHarness } from '../support/countersign-harness';
 import { eventually } from '../support/eventually';
 import { finalRun, runIdIn } from '../support/run-records';
@@ -388,7 +388,7 @@ describe('abuse of the Slack endpoint: each refused, with no side effect', () =>
   });
 
   describe('interactions that name no action of ours, or no approval of the user', () => {
-    it('lets a click on an action id nobody registered go unanswered (404): nothing decided, nothing said', async () => {
+    it('answers a click on an action id nobody registered with "no longer valid", and nothing else: nothing decided', async () => {
       const { runId, card } = await waitingRun();
       const before = await counts();
       const clicks = await Promise.all(
@@ -396,8 +396,21 @@ describe('abuse of the Slack endpoint: each refused, with no side effect', () =>
           click(h, card, actionId, card.value, 'U0LEAD'),
         ),
       );
-      expect(clicks.map((clicked) => clicked.response.status)).toEqual([404, 404, 404]);
-      await expectNoSideEffect(before);
+      expect(clicks.map((clicked) => clicked.response.status)).toEqual([200, 200, 200]);
+      for (const clicked of clicks) {
+        expect(await answerTo(clicked)).toBe(
+          'This button is no longer valid, so nothing was done.',
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await runs.countDocuments()).toBe(before.runs);
+      expect(await audit.countDocuments()).toBe(before.audit);
+      // The private answers, one per click, and no other call to Slack.
+      expect(h.slack.calls.slice(before.calls).map((call) => call.method)).toEqual([
+        'response_url',
+        'response_url',
+        'response_url',
+      ]);
       expect(await approvals.findOne({ runId })).toMatchObject({
         status: 'pending',
         approvals: [],

@@ -26,12 +26,12 @@ const EVENTS: AuditEvent[] = [
     type: 'run.requested',
     at: at(1),
     actor: 'U0ADA',
-    runId: 'r-aaaa1111',
+    runId: 'r-aaaa2222',
     workflow: 'deploy',
     team: 'T0',
     channel: 'C0OPS',
     details: { inputs: '{"env":"prod","note":"say \\"hi\\", then go"}', dryRun: false },
-    key: 'r-aaaa1111:requested',
+    key: 'r-aaaa2222:requested',
   },
   {
     type: 'run.refused',
@@ -46,15 +46,15 @@ const EVENTS: AuditEvent[] = [
     type: 'run.started',
     at: at(3),
     actor: 'countersign',
-    runId: 'r-bbbb2222',
+    runId: 'r-bbbb3333',
     workflow: 'hello',
-    key: 'r-bbbb2222:started',
+    key: 'r-bbbb3333:started',
   },
   {
     type: 'run.finished',
     at: at(4),
     actor: 'countersign',
-    runId: 'r-aaaa1111',
+    runId: 'r-aaaa2222',
     workflow: 'deploy',
     details: { status: 'succeeded', resultSha256: 'b2' },
   },
@@ -101,6 +101,23 @@ describe('countersign audit verify and export', () => {
     });
   });
 
+  it('tells a database without an audit log (a wrong MONGODB_URI) from an empty log', async () => {
+    const wrong = uniqueName('audit_none');
+    expect(await verify(testMongoUri(wrong))).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `countersign: no audit log in database "${wrong}" (no audit_events collection): check that MONGODB_URI names the database the service writes to\n`,
+    });
+    // A database the service has opened holds an empty log until the first event.
+    const uri = testMongoUri(uniqueName('audit_empty'));
+    databases.push(await openDatabase(uri, { auditHmacKey: TEST_AUDIT_HMAC_KEY }));
+    expect(await verify(uri)).toEqual({
+      code: 0,
+      stdout: '0 events verified: the audit log is empty\n',
+      stderr: '',
+    });
+  });
+
   it('needs only MONGODB_URI and AUDIT_HMAC_KEY, and says which is missing', async () => {
     const { uri } = await seeded();
     expect(await runCountersign(['audit', 'verify'], { MONGODB_URI: uri })).toEqual({
@@ -143,7 +160,7 @@ describe('countersign audit verify and export', () => {
             type: 'run.finished',
             at: at(9),
             actor: 'countersign',
-            runId: 'r-bbbb2222',
+            runId: 'r-bbbb3333',
             workflow: 'hello',
             details: { status: 'succeeded' },
             seq: 6,
@@ -229,7 +246,7 @@ describe('countersign audit verify and export', () => {
       type: 'run.finished',
       at: at(5),
       actor: 'countersign',
-      runId: 'r-bbbb2222',
+      runId: 'r-bbbb3333',
       workflow: 'hello',
       key: 'after-rotation',
     });
@@ -301,11 +318,11 @@ describe('countersign audit verify and export', () => {
           .split('\n')
           .filter(Boolean)
           .map((line) => JSON.parse(line).seq);
-      expect(await seqs(['--run', 'r-aaaa1111'])).toEqual([2, 5]);
+      expect(await seqs(['--run', 'r-aaaa2222'])).toEqual([2, 5]);
       expect(
         await seqs(['--since', '2026-05-01T12:01:00Z', '--until', '2026-05-01T12:03:00Z']),
       ).toEqual([2, 3]);
-      expect(await seqs(['--run', 'r-aaaa1111', '--since', '2026-05-01T14:02:00+02:00'])).toEqual([
+      expect(await seqs(['--run', 'r-aaaa2222', '--since', '2026-05-01T14:02:00+02:00'])).toEqual([
         5,
       ]);
       expect(await seqs(['--until', '2026-05-01'])).toEqual([]);
@@ -319,13 +336,39 @@ describe('countersign audit verify and export', () => {
         'seq,at,type,actor,team,workflow,channel,runId,reason,key,details,prevHash,hmacKeyId,hash',
       );
       expect(rows[2]).toMatch(
-        /^2,2026-05-01T12:01:00.000Z,run.requested,U0ADA,T0,deploy,C0OPS,r-aaaa1111,,r-aaaa1111:requested,"{""dryRun"":false,""inputs"":""{\\""env\\"":\\""prod\\"",\\""note\\"":\\""say \\\\\\""hi\\\\\\"", then go\\""}""}",[0-9a-f]{64},[0-9a-f]{16},[0-9a-f]{64}$/,
+        /^2,2026-05-01T12:01:00.000Z,run.requested,U0ADA,T0,deploy,C0OPS,r-aaaa2222,,r-aaaa2222:requested,"{""dryRun"":false,""inputs"":""{\\""env\\"":\\""prod\\"",\\""note\\"":\\""say \\\\\\""hi\\\\\\"", then go\\""}""}",[0-9a-f]{64},[0-9a-f]{16},[0-9a-f]{64}$/,
       );
       expect(rows[3]).toMatch(
         /^3,2026-05-01T12:02:00.000Z,run.refused,U0EVE,T0,"launch, ""missiles""\nnow",C0OPS,,unknown_workflow,,,/,
       );
       expect(rows.at(-1)).toBe('');
       expect(rows).toHaveLength(5);
+    });
+
+    it('refuses a run id that no run could have, and a time range with nothing in it', async () => {
+      expect(await exported(['--run', 'not a run'])).toEqual({
+        code: 2,
+        stdout: '',
+        stderr:
+          'countersign: --run must be a run id such as r-7kq2m9xd, as Slack shows it (got "not a run")\n',
+      });
+      expect(await exported(['--since', '2026-05-02', '--until', '2026-05-01T12:00:00Z'])).toEqual({
+        code: 2,
+        stdout: '',
+        stderr:
+          'countersign: --since (2026-05-02) must be earlier than --until (2026-05-01T12:00:00Z): no event is in between\n',
+      });
+    });
+
+    it('says so when the database holds no audit log, rather than export nothing', async () => {
+      const wrong = uniqueName('audit_none');
+      const result = await runCountersign(['audit', 'export'], {
+        MONGODB_URI: testMongoUri(wrong),
+      });
+      expect(result).toMatchObject({ code: 2, stdout: '' });
+      expect(result.stderr).toMatch(
+        new RegExp(`^countersign: no audit log in database "${wrong}"`),
+      );
     });
 
     it('refuses a time it cannot read, before touching the database, with one line', async () => {

@@ -35,7 +35,15 @@ describe('the worker role', () => {
   it('serves health and metrics, and no Slack endpoint', async () => {
     const h = await startHarness('worker_role', { roles: { http: false, worker: true } });
     try {
-      expect((await fetch(`${h.baseUrl}/readyz`)).status).toBe(200);
+      // As for the receiver: it listens before its Redis connection is up, so wait for ready.
+      const ready = await eventually('the worker to be ready', async () => {
+        const response = await fetch(`${h.baseUrl}/readyz`);
+        return response.status === 200 ? response : undefined;
+      });
+      expect(await ready.json()).toEqual({
+        status: 'ready',
+        checks: { redis: 'ok', mongodb: 'ok' },
+      });
       expect((await fetch(`${h.baseUrl}/metrics`)).status).toBe(200);
       expect((await fetch(`${h.baseUrl}/slack/events`, { method: 'POST' })).status).toBe(404);
     } finally {

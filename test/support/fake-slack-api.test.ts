@@ -399,6 +399,30 @@ describe('the fake Slack Web API', () => {
       await expect(retrying.auth.test()).resolves.toMatchObject({ ok: true });
       expect(slack.callsTo('auth.test').map((c) => c.response.status)).toEqual([500, 429, 200]);
     });
+
+    it('hangs: holds Web API calls unanswered (a WebClient timeout gives up) until stopHanging', async () => {
+      slack.hang();
+      const error = await webClient(TOKEN, { timeout: 200 })
+        .auth.test()
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: ErrorCode.RequestError });
+      expect(slack.hung.map((call) => call.method)).toEqual(['auth.test']);
+      expect(slack.callsTo('auth.test')).toHaveLength(0);
+      // Response URLs still answer, unless told to hang too.
+      const url = slack.responseUrl('r1');
+      const answered = await fetch(url, { method: 'POST', body: JSON.stringify({ text: 'hi' }) });
+      expect(answered.status).toBe(200);
+      slack.hang('all');
+      const held = await fetch(url, {
+        method: 'POST',
+        body: JSON.stringify({ text: 'hi' }),
+        signal: AbortSignal.timeout(200),
+      }).catch((e: unknown) => e);
+      expect(held).toMatchObject({ name: 'TimeoutError' });
+
+      slack.stopHanging();
+      await expect(client.auth.test()).resolves.toMatchObject({ ok: true });
+    });
   });
 
   describe('waitForCall', () => {

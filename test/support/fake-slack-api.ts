@@ -173,6 +173,11 @@ export class FakeSlackApi {
   private openedConversations = new Set<string>();
   private responseUrls = new Map<string, { target?: ResponseUrlTarget; uses: number }>();
   private revokedTokens = new Set<string>();
+  /** What `hang()` holds unanswered: `web_api` calls only, or response URLs too. */
+  private hanging: 'web_api' | 'all' | undefined;
+  private readonly held = new Set<ServerResponse>();
+  /** Requests held by `hang()`, oldest first: the method (or `response_url`) and when it came. */
+  readonly hung: { method: string; at: Date }[] = [];
 
   constructor(private readonly options: FakeSlackApiOptions = {}) {
     this.server = createServer((req, res) => {
@@ -213,7 +218,23 @@ export class FakeSlackApi {
   }
 
   close(): Promise<void> {
+    this.stopHanging();
     return closeServer(this.server);
+  }
+
+  /**
+   * From now on requests are read and never answered, as by a Slack that accepts connections and
+   * then hangs: Web API calls only, or with `'all'` response URLs too, until `stopHanging()`.
+   */
+  hang(which: 'web_api' | 'all' = 'web_api'): void {
+    this.hanging = which;
+  }
+
+  /** Drops the connections `hang()` held (their callers see a reset) and answers normally again. */
+  stopHanging(): void {
+    this.hanging = undefined;
+    for (const res of this.held) res.destroy();
+    this.held.clear();
   }
 
   /**
@@ -221,6 +242,8 @@ export class FakeSlackApi {
    * revoked tokens.
    */
   reset(): void {
+    this.stopHanging();
+    this.hung.length = 0;
     this.calls.length = 0;
     this.faults = new Map();
     this.handlers = new Map();
@@ -361,8 +384,16 @@ export class FakeSlackApi {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.origin);
     const body = await readBody(req);
+    const method = url.pathname.startsWith('/api/')
+      ? decodeURIComponent(url.pathname.slice('/api/'.length))
+      : 'response_url';
+    if (this.hanging === 'all' || (this.hanging === 'web_api' && method !== 'response_url')) {
+      this.hung.push({ method, at: new Date() });
+      this.held.add(res);
+      res.on('close', () => this.held.delete(res));
+      return;
+    }
     if (url.pathname.startsWith('/api/')) {
-      const method = decodeURIComponent(url.pathname.slice('/api/'.length));
       return this.handleApiCall(method, req, url, body, res);
     }
     if (url.pathname.startsWith('/response/') && req.method === 'POST') {

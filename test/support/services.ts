@@ -21,6 +21,11 @@ export interface ProvideOptions {
   mongoUri?: string;
   /** Progress lines; defaults to stderr. */
   log?: (line: string) => void;
+  /**
+   * A folder that keeps the data of the servers started here across restarts (`npm run dev`);
+   * without one, each server gets a temporary folder, removed when it stops.
+   */
+  dataDir?: string;
 }
 
 export interface ProvidedService {
@@ -120,15 +125,18 @@ export async function provideRedis(opts: ProvideOptions = {}): Promise<ProvidedS
     );
   }
   if (explicit) log(`Redis not reachable at ${redact(wanted)}; starting redis-server`);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'countersign-redis-'));
+  const dir = serverDir(opts.dataDir, 'redis');
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  // Kept data is written as it changes (append-only file); a temporary server writes nothing.
+  const appendOnly = opts.dataDir !== undefined ? 'yes' : 'no';
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly'];
   return startServer({
     name: 'redis-server',
     bin,
-    args: [...args, '--dir', dir],
+    args: [...args, appendOnly, '--dir', dir],
     dir,
+    keep: opts.dataDir !== undefined,
     url,
     ready: () => redisReachable(url, 500),
     timeoutMs: 10_000,
@@ -163,8 +171,8 @@ export async function provideMongo(opts: ProvideOptions = {}): Promise<ProvidedS
     log(`MongoDB not reachable at ${redact(wanted)}; starting FerretDB ${FERRETDB_VERSION}`);
   }
   const bin = await ensureFerretDb(log);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'countersign-ferretdb-'));
-  fs.mkdirSync(path.join(dir, 'data'));
+  const dir = serverDir(opts.dataDir, 'ferretdb');
+  fs.mkdirSync(path.join(dir, 'data'), { recursive: true });
   const port = await freePort();
   const args = [
     '--handler=sqlite',
@@ -185,6 +193,7 @@ export async function provideMongo(opts: ProvideOptions = {}): Promise<ProvidedS
     url,
     ready: () => mongoReachable(url, 1000),
     timeoutMs: 20_000,
+    keep: opts.dataDir !== undefined,
     describe: (pid) => `ferretdb ${FERRETDB_VERSION} (pid ${pid}) on 127.0.0.1:${port}`,
   });
 }
@@ -372,13 +381,23 @@ function startChild(bin: string, args: string[], logFile: string): Child {
   };
 }
 
+/** `<dataDir>/<name>`, made if needed, to keep; else a new temporary folder. */
+function serverDir(dataDir: string | undefined, name: string): string {
+  if (dataDir === undefined) return fs.mkdtempSync(path.join(os.tmpdir(), `countersign-${name}-`));
+  const dir = path.join(dataDir, name);
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
 /** Starts a server in `dir` (logging to `<dir>/server.log`), waits until it is ready, and returns
- * a handle whose stop() kills it and removes `dir`; on a failed start it cleans up and throws. */
+ * a handle whose stop() kills it and removes `dir` (unless `keep`); on a failed start it cleans
+ * up and throws. */
 async function startServer(spec: {
   name: string;
   bin: string;
   args: string[];
   dir: string;
+  keep?: boolean;
   url: string;
   ready: () => Promise<boolean>;
   timeoutMs: number;
@@ -387,7 +406,7 @@ async function startServer(spec: {
   const child = startChild(spec.bin, spec.args, path.join(spec.dir, 'server.log'));
   const stop = async (): Promise<void> => {
     await child.stop();
-    fs.rmSync(spec.dir, { recursive: true, force: true });
+    if (!spec.keep) fs.rmSync(spec.dir, { recursive: true, force: true });
   };
   try {
     await waitUntil(spec.name, child, spec.ready, spec.timeoutMs);

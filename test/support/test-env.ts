@@ -1,11 +1,15 @@
 // Per-file isolation helpers so test files can share one Redis and one MongoDB in parallel.
 import { randomBytes } from 'node:crypto';
+import { testRunId } from './test-run';
 
-/** A name unique to this call, safe as a MongoDB database name or a Redis key prefix. */
+/**
+ * A name unique to this call, safe as a MongoDB database name or a Redis key prefix. It holds
+ * the run's id, by which the global teardown finds and removes what the run made.
+ */
 export function uniqueName(prefix: string): string {
-  // FerretDB limits database names to 63 characters of [A-Za-z0-9_-].
+  // FerretDB limits database names to 63 characters of [A-Za-z0-9_-]: at most 2+40+1+6+1+10.
   const clean = prefix.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 40);
-  return `t_${clean}_${randomBytes(5).toString('hex')}`;
+  return `t_${clean}_${testRunId().slice(0, 6)}_${randomBytes(5).toString('hex')}`;
 }
 
 function requireEnv(name: 'MONGODB_URI' | 'REDIS_URL'): string {

@@ -195,6 +195,60 @@ approval: { approvers: { users: [U0LEAD] }, timeout: 90s, remind_after: 30s }
   });
 });
 
+describe('every problem in one pass', () => {
+  it('a wrong value does not hide a cross-check elsewhere: `risk: hihg` and a `servce` argument at once', () => {
+    expect(
+      problemsOf(`name: scale
+inputs:
+  service: { type: string }
+steps:
+  - tool: scale
+    with: { servce: "{{inputs.service}}" }
+tools:
+  - name: scale
+    risk: hihg
+    input_schema: { type: object, properties: { service: { type: string } } }
+    command: { argv: [echo, "{{args.service}}"] }
+`),
+    ).toEqual([
+      '6:13  steps.0.with.servce  tool "scale" takes no argument "servce" (did you mean "service"?)',
+      '9:11  tools.0.risk  must be one of low, high',
+    ]);
+  });
+
+  it('an unknown key does not hide a cross-check either, even inside the approval block', () => {
+    expect(
+      problemsOf(`name: demo
+agent: { instructions: "Check {{inputs.servce}}" }
+inputs: { service: { type: string } }
+approval: { approvers: { users: [U0LEAD] }, remindafter: 5m }
+`),
+    ).toEqual([
+      '2:24  agent.instructions  {{inputs.servce}} names no input of this workflow (did you mean "service"?)',
+      '4:45  approval.remindafter  unknown key "remindafter" (did you mean "remind_after"?)',
+    ]);
+  });
+
+  it('leaves out the cross-checks that would judge by a refused field, rather than mislead', () => {
+    // Without its approval block the tool would look unapproved; without its input a step's
+    // placeholder would look wrong: neither is said until the refused field is fixed.
+    expect(
+      problemsOf(`name: demo
+inputs: { env: { type: strng } }
+steps: [{ tool: t, with: { x: "{{inputs.env}}" } }]
+tools:
+  - name: t
+    input_schema: { type: object, properties: { x: { type: string } } }
+    command: { argv: [echo, "{{args.x}}"] }
+approval: { approvers: { users: [U0LEAD] }, timeout: forever }
+`),
+    ).toEqual([
+      '2:24  inputs.env.type  must be one of string, number, boolean, enum',
+      '8:54  approval.timeout  must be a duration like 90s, 30m, 2h or 1h30m',
+    ]);
+  });
+});
+
 describe('the cross-checks between fields', () => {
   it('a step names a defined tool and passes exactly its arguments', () => {
     expect(

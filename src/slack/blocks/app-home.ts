@@ -37,7 +37,9 @@ function header(blockId: string, text: string): types.HeaderBlock {
 /** A compact summary of the call: what, whose run, when asked and until when, its arguments. */
 function summary(approval: ApprovalRecord): string {
   const lines = [
-    callSummary(approval),
+    approval.kind === 'outcome_unknown'
+      ? `:warning: *Outcome unknown*: ${callSummary(approval)} was interrupted while executing and may or may not have run.`
+      : callSummary(approval),
     `Requested by ${userMention(approval.requesterId)} · asked ${slackDate(approval.createdAt)} · expires ${slackDate(approval.expiresAt)}`,
     `Arguments: ${inlineCode(clipLine(visibleText(approval.args), ARGS_CHARS))}`,
   ];
@@ -57,28 +59,30 @@ function summary(approval: ApprovalRecord): string {
   return fitText(lines.join('\n'), SECTION_TEXT);
 }
 
-/** The same buttons as the card's, so the card's listeners decide it. */
+/** The same buttons as the card's, so the card's listeners decide it: an approval's, or an outcome question's. */
 function buttons(approval: ApprovalRecord, index: number): types.ActionsBlock {
   const value = approvalValue(approval);
+  const button = (text: string, actionId: string, style?: 'primary' | 'danger') => ({
+    type: 'button' as const,
+    text: { type: 'plain_text' as const, text },
+    action_id: actionId,
+    value,
+    ...(style ? { style } : {}),
+  });
   return {
     type: 'actions',
     block_id: `home_actions_${index}`,
-    elements: [
-      {
-        type: 'button',
-        text: { type: 'plain_text', text: 'Approve' },
-        action_id: APPROVAL_ACTION.approve,
-        value,
-        style: 'primary',
-      },
-      {
-        type: 'button',
-        text: { type: 'plain_text', text: 'Deny' },
-        action_id: APPROVAL_ACTION.deny,
-        value,
-        style: 'danger',
-      },
-    ],
+    elements:
+      approval.kind === 'outcome_unknown'
+        ? [
+            button('Retry', APPROVAL_ACTION.retry),
+            button('Mark as done', APPROVAL_ACTION.markDone),
+            button('Abort run', APPROVAL_ACTION.abort, 'danger'),
+          ]
+        : [
+            button('Approve', APPROVAL_ACTION.approve, 'primary'),
+            button('Deny', APPROVAL_ACTION.deny, 'danger'),
+          ],
   };
 }
 
@@ -135,8 +139,8 @@ function runBlocks(home: AppHome): types.KnownBlock[] {
 }
 
 /**
- * The Home tab: "Waiting for you", the approvals this user may decide, each with the card's
- * Approve and Deny buttons; then "Your runs" with their status. Within a view's 100 blocks.
+ * The Home tab: "Waiting for you", the approvals this user may decide, each with its card's
+ * buttons (Approve and Deny; Retry, Mark as done and Abort run for a call whose outcome is unknown); then "Your runs" with their status. Within a view's 100 blocks.
  */
 export function appHomeView(home: AppHome): types.HomeView {
   return {

@@ -1,10 +1,11 @@
 import { decideOutcome, type OutcomeChoice } from '../../../approvals/outcome-unknown';
 import { parseApprovalValue } from '../../blocks/approval-value';
+import { republishAppHome } from '../../publish-app-home';
 import type { CommandDeps } from '../commands/deps';
 import { decisionAnswer } from './decision-answer';
-import { type ButtonArgs, buttonValue, tellClicker } from './tell-clicker';
+import { type ButtonArgs, buttonValue, clickedInHome, tellClicker } from './tell-clicker';
 
-/** Retry / Mark as done / Abort run, on the card of a call whose outcome is unknown. */
+/** Retry / Mark as done / Abort run, on the card (or App Home) of a call whose outcome is unknown. */
 export async function decideCallOutcome(
   deps: CommandDeps,
   args: ButtonArgs,
@@ -23,4 +24,5 @@ export async function decideCallOutcome(
   });
   const answer = decisionAnswer(result);
   if (answer !== undefined) await tellClicker(args, answer);
+  if (clickedInHome(args)) await republishAppHome(deps, args.client, args.body.user.id);
 }

@@ -21,6 +21,14 @@ export function decisionAnswer(result: DecisionResult): string | undefined {
       return 'This approval no longer exists, so nothing was decided.';
     case 'mismatch':
       return 'This card does not match the call waiting for approval (the call or the manifest changed), so nothing was decided and nothing ran.';
+    case 'wrong_kind':
+      return result.approval.kind === 'outcome_unknown'
+        ? 'This asks what to do about a call that was interrupted, not for an approval: choose *Retry*, *Mark as done* or *Abort run* on its card. Nothing was decided.'
+        : 'This card asks for an approval of a call: *Approve* or *Deny* it. Retry, Mark as done and Abort run are for a call that was interrupted; nothing was decided.';
+    case 'not_waiting':
+      return result.runStatus === 'queued' || result.runStatus === 'running'
+        ? 'The run is still ending its interrupted attempt; nothing was decided. Try again in a moment.'
+        : `The run is not waiting for this decision (it is ${result.runStatus ?? 'not recorded'}); nothing was decided.`;
     case 'not_allowed':
       return result.why === 'own_run'
         ? 'You started this run, so you may not approve its calls.'
@@ -42,7 +50,9 @@ export function decisionAnswer(result: DecisionResult): string | undefined {
         case 'expired':
           return `This approval expired${approval.decidedAt ? ` at ${slackDate(approval.decidedAt)}` : ''} with no decision.`;
         case 'cancelled':
-          return `The run was cancelled${decidedBy(approval)}; nothing is waiting for a decision.`;
+          return approval.decidedBy === 'countersign' && approval.decisionNote
+            ? `Nothing is waiting for a decision: ${approval.decisionNote}.`
+            : `The run was cancelled${decidedBy(approval)}; nothing is waiting for a decision.`;
         default:
           return `You already approved this: ${approval.approvals.length} of ${approval.required} approvals are in.`;
       }

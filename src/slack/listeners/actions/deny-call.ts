@@ -17,6 +17,7 @@ export async function denyCall(deps: CommandDeps, args: ButtonArgs): Promise<voi
   const checked = await checkDecider(deps.decisions, {
     ...value,
     userId: args.body.user.id,
+    kind: 'call',
     decision: 'deny',
   });
   if ('outcome' in checked) {

@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import { APPROVAL_ACTION } from '../../blocks/approval-value';
 import type { CommandDeps } from '../commands/deps';
+import { answerUnknownButton, otherActionIds } from './answer-unknown-button';
 import { approveCall } from './approve-call';
 import { decideCallOutcome } from './decide-outcome';
 import { denyCall } from './deny-call';
@@ -13,4 +14,8 @@ export function registerActions(app: App, deps: CommandDeps): void {
   app.action(APPROVAL_ACTION.retry, (args) => decideCallOutcome(deps, args as never, 'retry'));
   app.action(APPROVAL_ACTION.markDone, (args) => decideCallOutcome(deps, args as never, 'done'));
   app.action(APPROVAL_ACTION.abort, (args) => decideCallOutcome(deps, args as never, 'abort'));
+  // Every other action_id; the pattern leaves out those above, since Bolt runs each listener that matches.
+  app.action(otherActionIds(Object.values(APPROVAL_ACTION)), (args) =>
+    answerUnknownButton(deps, args as never),
+  );
 }

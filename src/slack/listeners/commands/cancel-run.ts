@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { type CancelResult, cancelRun } from '../../../runs/cancel-run';
 import { RunStatus } from '../../../runs/run';
-import { escapeMrkdwn } from '../../blocks/mrkdwn';
+import { escapeMrkdwn, userMention } from '../../blocks/mrkdwn';
 import { answerAfterAck } from './answer-after-ack';
 import type { CommandDeps } from './deps';
 import { noSuchRun, runIdArgument } from './run-id-argument';
@@ -57,6 +57,12 @@ function answer(id: string, result: CancelResult): string {
       closed === 1
         ? 'The approval it was waiting for is closed; its card says so.'
         : `The ${closed} approvals it was waiting for are closed; their cards say so.`,
+    );
+  }
+  for (const approval of result.approvedFirst) {
+    const by = approval.decidedBy ? ` by ${userMention(approval.decidedBy)}` : '';
+    lines.push(
+      `Call ${approval.step + 1} (\`${escapeMrkdwn(approval.tool)}\`) had been approved${by} just before; it does not start now.`,
     );
   }
   if (run.history.at(-2)?.status === RunStatus.Running) {
