@@ -42,7 +42,7 @@ describe('the worker role', () => {
       });
       expect(await ready.json()).toEqual({
         status: 'ready',
-        checks: { redis: 'ok', mongodb: 'ok' },
+        checks: { redis: 'ok', mongodb: 'ok', slack: 'ok' },
       });
       expect((await fetch(`${h.baseUrl}/metrics`)).status).toBe(200);
       expect((await fetch(`${h.baseUrl}/slack/events`, { method: 'POST' })).status).toBe(404);
