@@ -12,15 +12,18 @@ export interface JobsInProgress {
 export function jobsInProgress(): JobsInProgress {
   const running = new Set<Promise<unknown>>();
   return {
-    track:
-      (processor) =>
-      (...args) => {
-        const work = processor(...args);
+    track: (processor) => {
+      // Three declared parameters, as BullMQ's processor has: a wrapper of arity 0 would change
+      // how BullMQ calls it (a shutdown's cancellation never reached the step).
+      const tracked = (job: unknown, token: unknown, signal: unknown) => {
+        const work = processor(...([job, token, signal] as Parameters<typeof processor>));
         running.add(work);
         const done = () => running.delete(work);
         work.then(done, done);
         return work;
-      },
+      };
+      return tracked as unknown as typeof processor;
+    },
     async idle() {
       while (running.size > 0) await Promise.allSettled([...running]);
     },
