@@ -3,6 +3,15 @@ import path from 'node:path';
 
 const root = path.join(__dirname, '../..');
 
+/** The real CLI entry (TypeScript through tsx) as a child, with only PATH and `env` set. */
+function spawnCli(args: string[], env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts'), ...args], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
 export interface CliResult {
   code: number | null;
   stdout: string;
@@ -11,20 +20,12 @@ export interface CliResult {
 
 /** Runs the real CLI entry (TypeScript through tsx) to its end, as `countersign …` would. */
 export function runCountersign(args: string[], env: Record<string, string>): Promise<CliResult> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(root, 'src/main.ts'), ...args],
-    {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawnCli(args, env);
   const result: CliResult = { code: null, stdout: '', stderr: '' };
-  child.stdout.on('data', (chunk) => {
+  child.stdout?.on('data', (chunk) => {
     result.stdout += String(chunk);
   });
-  child.stderr.on('data', (chunk) => {
+  child.stderr?.on('data', (chunk) => {
     result.stderr += String(chunk);
   });
   return new Promise((resolve, reject) => {
@@ -46,15 +47,7 @@ export interface CountersignProcess {
 
 /** Starts the real CLI entry (through tsx) and returns at once; the caller ends it. */
 export function spawnCountersign(args: string[], env: Record<string, string>): CountersignProcess {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(root, 'src/main.ts'), ...args],
-    {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawnCli(args, env);
   const logs: Record<string, unknown>[] = [];
   let pending = '';
   let stderr = '';
