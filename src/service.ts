@@ -23,6 +23,8 @@ import { startRunWorker } from './queue/run-worker';
 import type { Clock } from './runs/ports';
 import { pruneRunDetails } from './runs/prune-run-details';
 import { recoverRuns } from './runs/recover-runs';
+import { within } from './shared/within';
+import { workInProgress } from './shared/work-in-progress';
 import { boundedSlackFetch } from './slack/bounded-slack-fetch';
 import { createSlackApp } from './slack/create-slack-app';
 import { redactingFetch } from './slack/redacting-fetch';
@@ -64,19 +66,6 @@ const ACCESS_CHECK_TIMEOUT_MS = 1_500;
  * hung request must free its job, whose own backoff retries it; a slow but working Slack gets time.
  */
 const WEB_API_TIMEOUT_MS = 10_000;
-
-/** Resolves with the promise's outcome, or with `undefined` after `ms`. */
-async function within<T>(ms: number, promise: Promise<T>): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(resolve, ms, undefined);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Quits politely if Redis answers soon, else drops the connection. */
 async function closeRedis(redis: Redis): Promise<void> {
@@ -152,11 +141,8 @@ export async function startService(
   });
   // Work done beside a request (after a Slack ack, an audit write); the drain waits for it
   // before closing the stores.
-  const sideWork = new Set<Promise<unknown>>();
-  const track = (work: Promise<unknown>) => {
-    sideWork.add(work);
-    void work.finally(() => sideWork.delete(work));
-  };
+  const sideWork = workInProgress();
+  const track = (work: Promise<unknown>) => sideWork.add(work);
   const processName = `${os.hostname()}:${process.pid}`;
   // Only the Slack side reads manifests from disk: a worker runs the copy stored with each run.
   const registry = roles.http
@@ -344,7 +330,7 @@ export async function startService(
     await registry?.stop();
     await stopHttp();
     if (metricsServer) await closeServer(metricsServer);
-    await within(left(), Promise.allSettled([...sideWork]));
+    await within(left(), sideWork.idle());
     const workers = [worker, approvalWorker].filter((w): w is Worker => w !== undefined);
     // BullMQ's graceful close goes through Redis (its fetch loop, its blocking connection) and
     // hangs while Redis is down: then wait only for the jobs running here, and close by force.

@@ -1,3 +1,5 @@
+import { workInProgress } from '../shared/work-in-progress';
+
 /**
  * The jobs whose processor runs in this process. A shutdown waits for these itself: BullMQ's own
  * wait goes through Redis, and hangs while Redis is down.
@@ -10,7 +12,7 @@ export interface JobsInProgress {
 }
 
 export function jobsInProgress(): JobsInProgress {
-  const running = new Set<Promise<unknown>>();
+  const running = workInProgress();
   return {
     track: (processor) => {
       // Three declared parameters, as BullMQ's processor has: a wrapper of arity 0 would change
@@ -18,14 +20,10 @@ export function jobsInProgress(): JobsInProgress {
       const tracked = (job: unknown, token: unknown, signal: unknown) => {
         const work = processor(...([job, token, signal] as Parameters<typeof processor>));
         running.add(work);
-        const done = () => running.delete(work);
-        work.then(done, done);
         return work;
       };
       return tracked as unknown as typeof processor;
     },
-    async idle() {
-      while (running.size > 0) await Promise.allSettled([...running]);
-    },
+    idle: () => running.idle(),
   };
 }

@@ -1,5 +1,6 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
 import { type DecisionResult, decideApproval } from '../../../approvals/decide-approval';
+import { within } from '../../../shared/within';
 import { DENY_REASON_VIEW, parseApprovalValue } from '../../blocks/approval-value';
 import { republishAppHome } from '../../publish-app-home';
 import { decisionAnswer } from '../actions/decision-answer';
@@ -26,19 +27,6 @@ function answerFor(deps: CommandDeps, settled: Settled): string | undefined {
   }
   if (settled.result.outcome === 'recorded') return undefined;
   return decisionAnswer(settled.result) ?? 'Nothing was decided.';
-}
-
-/** The settled decision, or undefined if it is still going after `ms`. */
-async function within(ms: number, deciding: Promise<Settled>): Promise<Settled | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(resolve, ms, undefined);
-  });
-  try {
-    return await Promise.race([deciding, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**
