@@ -7,12 +7,35 @@ type Body = FetchInit['body'];
 
 const FORM = 'application/x-www-form-urlencoded';
 
-function header(headers: Record<string, string> | undefined, name: string): string | undefined {
+/** A request header's value, its name matched in any case (`name` in lower case). */
+export function header(
+  headers: Record<string, string> | undefined,
+  name: string,
+): string | undefined {
   return Object.entries(headers ?? {}).find(([key]) => key.toLowerCase() === name)?.[1];
 }
 
 function contentType(headers: Record<string, string> | undefined): string {
   return header(headers, 'content-type')?.toLowerCase() ?? '';
+}
+
+/**
+ * A copy of a multipart form with each text field mapped (left out where `text` answers
+ * undefined); files are copied as they are, under their names.
+ */
+function copyForm(
+  form: FormData,
+  text: (name: string, value: string) => string | undefined,
+): FormData {
+  const copy = new FormData();
+  for (const [name, value] of form) {
+    if (typeof value !== 'string') copy.append(name, value, value.name);
+    else {
+      const mapped = text(name, value);
+      if (mapped !== undefined) copy.append(name, mapped);
+    }
+  }
+  return copy;
 }
 
 /**
@@ -32,12 +55,7 @@ function tokenInHeader(init: FetchInit): FetchInit {
   } else if (body instanceof FormData) {
     const field = body.get('token');
     token = typeof field === 'string' ? field : undefined;
-    rest = new FormData();
-    for (const [name, value] of body) {
-      if (name === 'token') continue;
-      if (typeof value === 'string') rest.append(name, value);
-      else rest.append(name, value, value.name);
-    }
+    rest = copyForm(body, (name, value) => (name === 'token' ? undefined : value));
   }
   if (token === undefined) return init;
   const headers = { ...init.headers };
@@ -64,12 +82,7 @@ function scrubBody(body: Body, type: string, redactor: Redactor): Body {
   }
   if (body instanceof FormData) {
     // Text fields only: uploaded file contents are sent as they are.
-    const scrubbed = new FormData();
-    for (const [name, value] of body) {
-      if (typeof value === 'string') scrubbed.append(name, redactor.scrub(value));
-      else scrubbed.append(name, value, value.name);
-    }
-    return scrubbed;
+    return copyForm(body, (_name, value) => redactor.scrub(value));
   }
   return body;
 }

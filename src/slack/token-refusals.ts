@@ -1,5 +1,6 @@
 import type { webApi } from '@slack/bolt';
 import type { Logger } from '../observability/logger';
+import { header } from './redacting-fetch';
 
 /** Slack's answers, to any Web API call, that mean the token itself is not (or no longer) good. */
 export const TOKEN_REFUSALS: ReadonlySet<string> = new Set([
@@ -22,10 +23,7 @@ export interface TokenRefusals {
 }
 
 function bearer(headers: Record<string, string> | undefined): string | undefined {
-  const value = Object.entries(headers ?? {}).find(
-    ([name]) => name.toLowerCase() === 'authorization',
-  )?.[1];
-  return /^Bearer\s+(\S+)$/i.exec(value ?? '')?.[1];
+  return /^Bearer\s+(\S+)$/i.exec(header(headers, 'authorization') ?? '')?.[1];
 }
 
 /**
