@@ -3,7 +3,13 @@ import { SERVICE_ACTOR } from '../audit/audit-event';
 import type { AuditLog } from '../audit/ports';
 import type { UsergroupDirectory } from '../policy/ports';
 import type { Clock, RunQueue, RunRepository } from '../runs/ports';
-import { FINAL_RUN_STATUSES, type RunRecord, RunStatus, StepStatus } from '../runs/run';
+import {
+  FINAL_RUN_STATUSES,
+  lastChangeTo,
+  type RunRecord,
+  RunStatus,
+  StepStatus,
+} from '../runs/run';
 import { type ApprovalKind, type ApprovalRecord, ApprovalStatus, deciders } from './approval';
 import { approvalEvent } from './approval-events';
 import type { ApprovalNotifier, ApprovalRepository, ApprovalTimers } from './ports';
@@ -256,7 +262,7 @@ async function notRunIfCancelled(
   if (run?.status !== RunStatus.Cancelled) return;
   const step = run.steps.find((candidate) => candidate.index === approval.step);
   if (step?.status !== StepStatus.Approved) return;
-  const cancel = [...run.history].reverse().find((entry) => entry.status === RunStatus.Cancelled);
+  const cancel = lastChangeTo(run, RunStatus.Cancelled);
   const by = cancel?.by ?? SERVICE_ACTOR;
   await deps.runs.settleStep(run.id, approval.step, StepStatus.Approved, {
     status: StepStatus.Refused,

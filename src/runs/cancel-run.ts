@@ -7,7 +7,7 @@ import { SERVICE_ACTOR } from '../audit/audit-event';
 import type { AuditLog } from '../audit/ports';
 import { mayCancelRun } from '../policy/may-cancel-run';
 import type { Clock, RunQueue, RunRepository } from './ports';
-import { FINAL_RUN_STATUSES, type RunRecord, RunStatus, StepStatus } from './run';
+import { FINAL_RUN_STATUSES, lastChangeTo, type RunRecord, RunStatus, StepStatus } from './run';
 
 export interface CancelRunDeps {
   runs: RunRepository;
@@ -166,7 +166,7 @@ async function closeOpenApprovals(
  * @returns the approvals it closed
  */
 async function closeWhatWaits(deps: CancelRunDeps, run: RunRecord): Promise<ApprovalRecord[]> {
-  const change = [...run.history].reverse().find((entry) => entry.status === RunStatus.Cancelled);
+  const change = lastChangeTo(run, RunStatus.Cancelled);
   const by = change?.by ?? SERVICE_ACTOR;
   const at = change?.at ?? deps.clock();
   const closed = await closeOpenApprovals(deps, run.id, by, at);

@@ -147,6 +147,14 @@ export interface AgentUsage {
 }
 
 /** What an agent run has spent: nothing, until its first model request. */
+/** The run's latest change to `status` (who cancelled it, and when), if it ever had it. */
+export function lastChangeTo(
+  run: Pick<RunRecord, 'history'>,
+  status: RunStatus,
+): StatusChange | undefined {
+  return [...run.history].reverse().find((entry) => entry.status === status);
+}
+
 export function usageOf(run: Pick<RunRecord, 'usage'>): AgentUsage {
   return run.usage ?? { turns: 0, inputTokens: 0, outputTokens: 0 };
 }
