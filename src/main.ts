@@ -24,28 +24,31 @@ import { SecretBroker } from './tools/secret-broker';
 import { manifestJsonSchema } from './workflows/manifest-json-schema';
 import { validateManifests } from './workflows/validate-manifests';
 
-async function serve(roles: ServiceRoles): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
+/** One line on stderr, as every setting's problem is told, and exit 2. */
+function exitWithProblem(message: string): never {
+  process.stderr.write(`countersign: ${message}\n`);
+  process.exit(2);
+}
+
+/** `work`'s result; a ConfigError (a bad setting, or a store or Slack refusing at start) exits 2. */
+async function orExitOnConfigError<T>(work: () => T | Promise<T>): Promise<T> {
   try {
-    config = loadConfig();
+    return await work();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`countersign: ${error.message}\n`);
-    process.exit(2);
+    return exitWithProblem(error.message);
   }
+}
+
+async function serve(roles: ServiceRoles): Promise<void> {
+  const config = await orExitOnConfigError(loadConfig);
   await refuseMissingWorkflowsDir(chooseWorkflowsDir(undefined, process.env));
   // One redactor for the log and the service: the service teaches it the secret values.
   const redactor = new Redactor();
   const log = createLogger(config.LOG_LEVEL, undefined, redactor);
-  let service: Awaited<ReturnType<typeof startService>>;
-  try {
-    service = await startService(config, roles, log, undefined, redactor);
-  } catch (error) {
-    // A store or Slack refusing or not answering at start is told like a bad setting: one line, exit 2.
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`countersign: ${error.message}\n`);
-    process.exit(2);
-  }
+  const service = await orExitOnConfigError(() =>
+    startService(config, roles, log, undefined, redactor),
+  );
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -68,9 +71,7 @@ async function serve(roles: ServiceRoles): Promise<void> {
 /** A folder of manifests that is not there is a setting to fix: one line naming it, exit 2. */
 async function refuseMissingWorkflowsDir(choice: ReturnType<typeof chooseWorkflowsDir>) {
   const problem = await workflowsDirProblem(choice);
-  if (problem === undefined) return;
-  process.stderr.write(`countersign: ${problem}\n`);
-  process.exit(2);
+  if (problem !== undefined) exitWithProblem(problem);
 }
 
 /** The version of the package this file was built from (dist/ and src/ sit beside package.json). */
