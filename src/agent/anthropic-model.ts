@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { type AgentModel, ModelError, type ModelReply, type ModelRequest } from '../runs/ports';
 import type { AgentMessage } from '../runs/run';
-import type { Redactor } from '../tools/redactor';
+import type { Redactor } from '../shared/redactor';
 
 /**
  * The agent's model through the Messages API. The SDK retries 429 and 5xx answers itself (with

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { SERVICE_ACTOR } from '../audit/audit-event';
 import type { AuditLog } from '../audit/ports';
 import type { UsergroupDirectory } from '../policy/ports';
-import type { Clock, RunQueue, RunRepository } from '../runs/ports';
+import type { RunQueue, RunRepository } from '../runs/ports';
 import {
   FINAL_RUN_STATUSES,
   lastChangeTo,
@@ -10,6 +10,7 @@ import {
   RunStatus,
   StepStatus,
 } from '../runs/run';
+import type { Clock } from '../shared/clock';
 import { type ApprovalKind, type ApprovalRecord, ApprovalStatus, deciders } from './approval';
 import { approvalEvent } from './approval-events';
 import type { ApprovalNotifier, ApprovalRepository, ApprovalTimers } from './ports';

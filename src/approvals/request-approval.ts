@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import { SERVICE_ACTOR } from '../audit/audit-event';
 import type { AuditLog } from '../audit/ports';
-import type { Clock } from '../runs/ports';
 import type { AgentContentBlock, RunRecord, StepRecord, ThreadRef } from '../runs/run';
+import type { Clock } from '../shared/clock';
 import type { ApprovalSpec } from '../workflows/manifest-schema';
 import { type ApprovalRecord, ApprovalStatus, approvalBinding } from './approval';
 import { approvalEvent } from './approval-events';

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { canonicalJson } from '../runs/canonical-json';
+import { canonicalJson } from '../shared/canonical-json';
 import type { AuditEvent } from './audit-event';
 
 /**

@@ -1,4 +1,4 @@
-import { canonicalJson } from '../runs/canonical-json';
+import { canonicalJson } from '../shared/canonical-json';
 import { type ChainedAuditEvent, EVENT_FIELDS } from './audit-chain';
 
 export type ExportFormat = 'jsonl' | 'csv';

@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { canonicalJson } from '../runs/canonical-json';
 import { agentToolPolicy, dryRunHold } from '../runs/dry-run';
 import type { ToolRunner } from '../runs/ports';
 import { templateInputs } from '../runs/run';
+import { canonicalJson } from '../shared/canonical-json';
 import { bindInputs, InputError, usageLine } from '../workflows/bind-inputs';
 import { formatProblem, loadWorkflows } from '../workflows/load-workflows';
 import { renderJson } from '../workflows/template';

@@ -1,6 +1,6 @@
 import { type Logger as BoltLogger, LogLevel } from '@slack/bolt';
 import pino, { type Logger } from 'pino';
-import type { Redactor } from '../tools/redactor';
+import type { Redactor } from '../shared/redactor';
 
 export type { Logger };
 

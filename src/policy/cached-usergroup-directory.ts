@@ -1,4 +1,4 @@
-import type { Clock } from '../runs/ports';
+import type { Clock } from '../shared/clock';
 import type { UsergroupDirectory } from './ports';
 
 /**

@@ -8,7 +8,7 @@ import {
   handleApprovalDeadline,
 } from '../approvals/approval-deadlines';
 import type { ApprovalTimers } from '../approvals/ports';
-import type { Clock } from '../runs/ports';
+import type { Clock } from '../shared/clock';
 import { APPROVALS_QUEUE, type ApprovalJob, approvalJobSchema } from './approval-jobs';
 import type { JobsInProgress } from './jobs-in-progress';
 

@@ -5,7 +5,7 @@ import { giveUpRun } from '../runs/give-up-run';
 import { LostClaimError, type RunQueue } from '../runs/ports';
 import { FINAL_RUN_STATUSES } from '../runs/run';
 import { approvalDepsOf } from '../runs/run-attempt';
-import type { Redactor } from '../tools/redactor';
+import type { Redactor } from '../shared/redactor';
 import type { JobsInProgress } from './jobs-in-progress';
 import { RUNS_QUEUE, type RunJob, runJobSchema } from './run-jobs';
 

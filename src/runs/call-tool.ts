@@ -1,7 +1,7 @@
 import { ApprovalStatus, approvalBinding } from '../approvals/approval';
 import { decideToolCall } from '../policy/tool-call-policy';
+import { canonicalJson } from '../shared/canonical-json';
 import { compileToolInputSchema, schemaMismatch } from '../workflows/json-schema-validator';
-import { canonicalJson } from './canonical-json';
 import { dryRunHold } from './dry-run';
 import { RunInterruptedError, type ToolCallTarget, type ToolSession } from './ports';
 import { type StepRecord, StepStatus } from './run';

@@ -6,7 +6,8 @@ import type { ApprovalNotifier, ApprovalRepository, ApprovalTimers } from '../ap
 import { SERVICE_ACTOR } from '../audit/audit-event';
 import type { AuditLog } from '../audit/ports';
 import { mayCancelRun } from '../policy/may-cancel-run';
-import type { Clock, RunQueue, RunRepository } from './ports';
+import type { Clock } from '../shared/clock';
+import type { RunQueue, RunRepository } from './ports';
 import { FINAL_RUN_STATUSES, lastChangeTo, type RunRecord, RunStatus, StepStatus } from './run';
 
 export interface CancelRunDeps {

@@ -1,7 +1,7 @@
-import { carryAgent } from '../agent/carry-agent';
 import { findTool } from '../workflows/manifest-tools';
 import { renderJson } from '../workflows/template';
 import { gateToolCall, resumeToolCall } from './call-tool';
+import { carryAgent } from './carry-agent';
 import { agentToolPolicy, dryRunResult } from './dry-run';
 import {
   ChannelUnavailableError,

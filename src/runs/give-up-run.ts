@@ -1,6 +1,7 @@
 import { requestOutcomeDecision } from '../approvals/outcome-unknown';
 import type { ApprovalDeps } from '../approvals/request-approval';
-import type { Clock, RunRepository } from './ports';
+import type { Clock } from '../shared/clock';
+import type { RunRepository } from './ports';
 import { ACTIVE_RUN_STATUSES, type RunRecord, RunStatus, StepStatus } from './run';
 
 /**

@@ -204,8 +204,6 @@ export class ModelError extends Error {
   override readonly name = 'ModelError';
 }
 
-export type Clock = () => Date;
-
 /** The run's channel refuses the bot (not a member, archived, gone): retrying will not help. */
 export class ChannelUnavailableError extends Error {
   override readonly name = 'ChannelUnavailableError';

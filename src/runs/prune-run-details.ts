@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { Clock, RunRepository } from './ports';
+import type { Clock } from '../shared/clock';
+import type { RunRepository } from './ports';
 
 export interface PruneRunDetailsDeps {
   runs: RunRepository;

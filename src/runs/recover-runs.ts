@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
+import type { Clock } from '../shared/clock';
 import { giveUpRun } from './give-up-run';
-import type { Clock, RunQueue, RunRepository } from './ports';
+import type { RunQueue, RunRepository } from './ports';
 import { ACTIVE_RUN_STATUSES } from './run';
 
 export interface RecoverRunsDeps {

@@ -3,10 +3,10 @@ import { requestOutcomeDecision } from '../approvals/outcome-unknown';
 import type { ApprovalNotifier, ApprovalRepository, ApprovalTimers } from '../approvals/ports';
 import { type ApprovalDeps, requestApproval } from '../approvals/request-approval';
 import type { AuditLog } from '../audit/ports';
+import type { Clock } from '../shared/clock';
 import {
   type AgentModel,
   type AgentProgress,
-  type Clock,
   LostClaimError,
   type RunNotifier,
   type RunRepository,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type RunEvent, SERVICE_ACTOR, type ToolCallEvent } from '../audit/audit-event';
-import { canonicalJson } from './canonical-json';
+import { canonicalJson } from '../shared/canonical-json';
 import { type RunRecord, RunStatus, type StepRecord, StepStatus } from './run';
 
 /**

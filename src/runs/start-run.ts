@@ -1,7 +1,8 @@
 import { type GroupLookup, mayStartWorkflow } from '../policy/may-start-workflow';
+import type { Clock } from '../shared/clock';
 import { bindInputs, InputError, usageLine } from '../workflows/bind-inputs';
 import type { WorkflowCatalog } from '../workflows/load-workflows';
-import type { Clock, RunQueue, RunRepository } from './ports';
+import type { RunQueue, RunRepository } from './ports';
 import { type NewRun, type Requester, type RunRecord, RunStatus } from './run';
 import { newRunId } from './run-id';
 

@@ -1,5 +1,5 @@
 import type { webApi } from '@slack/bolt';
-import type { Redactor } from '../tools/redactor';
+import type { Redactor } from '../shared/redactor';
 
 type FetchFunction = webApi.FetchFunction;
 type FetchInit = NonNullable<Parameters<FetchFunction>[1]>;

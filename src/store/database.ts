@@ -1,6 +1,6 @@
 import mongoose, { type Connection } from 'mongoose';
 import { auditKey } from '../audit/audit-chain';
-import type { Redactor } from '../tools/redactor';
+import type { Redactor } from '../shared/redactor';
 import { approvalClaimModel } from './approval-claim-model';
 import { approvalModel } from './approval-model';
 import { auditEventModel } from './audit-event-model';

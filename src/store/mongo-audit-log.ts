@@ -8,7 +8,7 @@ import {
 } from '../audit/audit-chain';
 import type { AuditEvent } from '../audit/audit-event';
 import type { AuditLog } from '../audit/ports';
-import type { Redactor } from '../tools/redactor';
+import type { Redactor } from '../shared/redactor';
 import { AuditAppendError } from './audit-append-error';
 import {
   AUDIT_EVENT_SCHEMA_VERSION,

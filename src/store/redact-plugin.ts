@@ -1,5 +1,5 @@
 import { type Connection, Document, type Model, type Query, type Schema } from 'mongoose';
-import type { Redactor } from '../tools/redactor';
+import type { Redactor } from '../shared/redactor';
 
 /**
  * The redactor of each connection. Mongoose applies a connection's plugins to the model's

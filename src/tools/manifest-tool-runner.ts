@@ -10,6 +10,7 @@ import {
   ToolSetupError,
 } from '../runs/ports';
 import { templateInputs } from '../runs/run';
+import type { Redactor } from '../shared/redactor';
 import type { McpToolSpec, ToolSpec } from '../workflows/manifest-schema';
 import { findTool, secretsUsedBy } from '../workflows/manifest-tools';
 import { renderTemplate, TemplateError } from '../workflows/template';
@@ -18,7 +19,6 @@ import { callHttpTool } from './http-tool';
 import { type McpServerSession, openMcpServer } from './mcp-server';
 import { McpServerError } from './mcp-server-error';
 import { MissingSecretError } from './missing-secret-error';
-import type { Redactor } from './redactor';
 import { runCommand } from './run-command';
 import type { SecretBroker } from './secret-broker';
 import { SecretsFileError } from './secrets-file-error';

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Logger } from '../observability/logger';
+import { MIN_SCRUBBED_LENGTH, type Redactor } from '../shared/redactor';
 import { MissingSecretError } from './missing-secret-error';
-import { MIN_SCRUBBED_LENGTH, type Redactor } from './redactor';
 import { SecretsFileError } from './secrets-file-error';
 
 /** The names a manifest may declare (`secrets: [OPS_API_TOKEN]`). */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
+import { manifestSchema } from './manifest';
 import {
   type FieldPath,
   type FieldProblem,
@@ -13,7 +14,7 @@ import {
   type SourcePosition,
   withoutFields,
 } from './manifest-problems';
-import { manifestSchema, type WorkflowManifest } from './manifest-schema';
+import type { WorkflowManifest } from './manifest-schema';
 
 export interface LoadedWorkflow {
   manifest: WorkflowManifest;

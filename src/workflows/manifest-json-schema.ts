@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { manifestSchema } from './manifest-schema';
+import { manifestSchema } from './manifest';
 
 /**
  * The manifest format as a JSON Schema (draft-07, the dialect editors' YAML plugins know best),

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { checkManifest } from './check-manifest';
 import { parseDuration } from './duration';
 
 /**
@@ -278,7 +277,8 @@ export const approvalSchema = z
   })
   .meta({ description: 'Who approves high-risk tool calls, and how' });
 
-const manifestFields = z.strictObject({
+/** A manifest's fields; {@link manifestSchema} (manifest.ts) adds the cross-checks. */
+export const manifestFields = z.strictObject({
   name: z
     .string()
     .regex(
@@ -314,14 +314,6 @@ const manifestFields = z.strictObject({
     .meta({ description: 'What the steps or the model may call' }),
   approval: approvalSchema.optional(),
 });
-
-/** The manifest with its cross-checks (check-manifest.ts), which see the parsed fields. */
-export const manifestSchema = manifestFields
-  .superRefine((manifest, context) => checkManifest(manifest, context))
-  .meta({
-    title: 'Countersign workflow manifest',
-    description: 'One workflow: who may start it, its inputs, its tools, and who approves what',
-  });
 
 export type WorkflowManifest = z.output<typeof manifestFields>;
 export type InputSpec = z.output<typeof inputSchema>;

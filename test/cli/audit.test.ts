@@ -5,7 +5,7 @@ import path from 'node:path';
 import { auditKey, chainEvent } from '../../src/audit/audit-chain';
 import type { AuditEvent } from '../../src/audit/audit-event';
 import { parseTimeOption } from '../../src/cli/audit';
-import { canonicalJson } from '../../src/runs/canonical-json';
+import { canonicalJson } from '../../src/shared/canonical-json';
 import type { AuditEventRow } from '../../src/store/audit-event-model';
 import { type Database, openDatabase } from '../../src/store/database';
 import { runCountersign } from '../support/countersign-cli';

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { dryRunInTerminal } from '../../src/cli/dry-run';
+import { Redactor } from '../../src/shared/redactor';
 import { ManifestToolRunner } from '../../src/tools/manifest-tool-runner';
-import { Redactor } from '../../src/tools/redactor';
 import { SecretBroker } from '../../src/tools/secret-broker';
 
 const redactor = new Redactor();

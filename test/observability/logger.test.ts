@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/observability/logger';
-import { Redactor } from '../../src/tools/redactor';
+import { Redactor } from '../../src/shared/redactor';
 
 const SECRET = 'sk-live-4f3e2d1c0b';
 

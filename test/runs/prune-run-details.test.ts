@@ -1,7 +1,7 @@
 import pino from 'pino';
-import { canonicalJson } from '../../src/runs/canonical-json';
 import { pruneRunDetails } from '../../src/runs/prune-run-details';
 import { type NewRun, RunStatus, StepStatus } from '../../src/runs/run';
+import { canonicalJson } from '../../src/shared/canonical-json';
 import { type Database, openDatabase } from '../../src/store/database';
 import { parseManifest } from '../../src/workflows/load-workflows';
 import { TEST_AUDIT_HMAC_KEY, testMongoUri, uniqueName } from '../support/test-env';

@@ -1,6 +1,6 @@
 import { type Logger, LogLevel, WebClient } from '@slack/web-api';
+import { Redactor } from '../../src/shared/redactor';
 import { redactingFetch } from '../../src/slack/redacting-fetch';
-import { Redactor } from '../../src/tools/redactor';
 import { type FakeSlackApi, startFakeSlackApi } from '../support/fake-slack-api';
 
 const SECRET = 'gh0-personal/token+2026 beta';

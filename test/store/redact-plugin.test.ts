@@ -1,10 +1,10 @@
 import { auditKey } from '../../src/audit/audit-chain';
 import { verifyChain } from '../../src/audit/verify-chain';
-import { canonicalJson } from '../../src/runs/canonical-json';
 import { type NewRun, RunStatus, StepStatus } from '../../src/runs/run';
+import { canonicalJson } from '../../src/shared/canonical-json';
+import { Redactor } from '../../src/shared/redactor';
 import { type Database, openDatabase } from '../../src/store/database';
 import { MongoAuditReader } from '../../src/store/mongo-audit-reader';
-import { Redactor } from '../../src/tools/redactor';
 import { parseManifest } from '../../src/workflows/load-workflows';
 import { TEST_AUDIT_HMAC_KEY, testMongoUri, uniqueName } from '../support/test-env';
 

@@ -3,9 +3,9 @@ import { Writable } from 'node:stream';
 import mongoose, { type Connection } from 'mongoose';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/observability/logger';
-import type { Clock } from '../../src/runs/ports';
 import { type RunningService, type ServiceRoles, startService } from '../../src/service';
-import { Redactor } from '../../src/tools/redactor';
+import type { Clock } from '../../src/shared/clock';
+import { Redactor } from '../../src/shared/redactor';
 import { type FakeSlackApi, startFakeSlackApi } from './fake-slack-api';
 import {
   type SignedRequestOptions,

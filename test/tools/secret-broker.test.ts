@@ -4,8 +4,8 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/observability/logger';
+import { Redactor } from '../../src/shared/redactor';
 import { MissingSecretError } from '../../src/tools/missing-secret-error';
-import { Redactor } from '../../src/tools/redactor';
 import { SecretBroker } from '../../src/tools/secret-broker';
 import { SecretsFileError } from '../../src/tools/secrets-file-error';
 

@@ -1,5 +1,5 @@
 import { bindInputs, type InputError, usageLine } from '../../src/workflows/bind-inputs';
-import { manifestSchema } from '../../src/workflows/manifest-schema';
+import { manifestSchema } from '../../src/workflows/manifest';
 
 const raw = {
   name: 'deploy-api',

@@ -1,6 +1,6 @@
 import type { RunRecord, StepRecord } from '../../../src/runs/run';
 import { formatDuration, runTimelineMessage } from '../../../src/slack/blocks/run-timeline';
-import { manifestSchema } from '../../../src/workflows/manifest-schema';
+import { manifestSchema } from '../../../src/workflows/manifest';
 import { BLOCK_KIT_LIMITS, validateMessageBlocks } from '../../support/block-kit-limits';
 
 const at = (seconds: number) => new Date(Date.UTC(2026, 2, 3, 10, 0, seconds));

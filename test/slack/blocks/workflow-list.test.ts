@@ -1,6 +1,6 @@
 import { workflowListMessage } from '../../../src/slack/blocks/workflow-list';
 import type { ManifestProblem } from '../../../src/workflows/load-workflows';
-import { manifestSchema } from '../../../src/workflows/manifest-schema';
+import { manifestSchema } from '../../../src/workflows/manifest';
 import { BLOCK_KIT_LIMITS, validateMessageBlocks } from '../../support/block-kit-limits';
 
 function manifest(name: string, description: string) {

@@ -3,7 +3,8 @@ import type { DecideApprovalDeps } from '../../../approvals/decide-approval';
 import type { AuditLog } from '../../../audit/ports';
 import type { Metrics } from '../../../observability/metrics';
 import type { GroupLookup } from '../../../policy/may-start-workflow';
-import type { Clock, RunQueue, RunRepository } from '../../../runs/ports';
+import type { RunQueue, RunRepository } from '../../../runs/ports';
+import type { Clock } from '../../../shared/clock';
 import type { WorkflowCatalog } from '../../../workflows/load-workflows';
 
 /** What the slash-command listeners need; built once by the service. */

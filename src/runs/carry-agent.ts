@@ -1,5 +1,6 @@
-import { gateToolCall, resumeToolCall } from '../runs/call-tool';
-import { ModelError, RunInterruptedError, type ToolSession } from '../runs/ports';
+import { renderTemplate } from '../workflows/template';
+import { gateToolCall, resumeToolCall } from './call-tool';
+import { ModelError, RunInterruptedError, type ToolSession } from './ports';
 import {
   type AgentContentBlock,
   type AgentMessage,
@@ -9,9 +10,8 @@ import {
   StepStatus,
   templateInputs,
   usageOf,
-} from '../runs/run';
-import { type RunAttempt, runningTimeMs } from '../runs/run-attempt';
-import { renderTemplate } from '../workflows/template';
+} from './run';
+import { type RunAttempt, runningTimeMs } from './run-attempt';
 
 /** Output tokens asked for in one model request, at most. */
 const MAX_TOKENS_PER_TURN = 8192;

@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { MIN_SCRUBBED_LENGTH, Redactor } from '../../src/tools/redactor';
+import { MIN_SCRUBBED_LENGTH, Redactor } from '../../src/shared/redactor';
 
 const TOKEN = 'tok_9f8e7d6c5b4a/+?';
 
