@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { killProcessGroup } from './kill-process-group';
 
 export interface CommandSpec {
@@ -30,26 +30,67 @@ export interface CommandResult {
 /** How long to wait for the pipes to close after the child exits; a straggler may hold them. */
 const CLOSE_GRACE_MS = 1_000;
 
+/** Keeps the first `limit` bytes of what the child writes, and counts the rest. */
+function keptOutput(limit: number) {
+  const kept: Buffer[] = [];
+  let keptBytes = 0;
+  let droppedBytes = 0;
+  return {
+    onData(chunk: Buffer): void {
+      // Keep reading past the limit: a child writing to a full pipe would block forever.
+      const take = Math.min(chunk.length, Math.max(0, limit - keptBytes));
+      if (take > 0) {
+        kept.push(chunk.subarray(0, take));
+        keptBytes += take;
+      }
+      droppedBytes += chunk.length - take;
+    },
+    text(): string {
+      const output = Buffer.concat(kept, keptBytes).toString('utf8');
+      return droppedBytes > 0
+        ? `${output}\n…(output cut: ${droppedBytes} bytes not shown)`
+        : output;
+    },
+  };
+}
+
+/** Kills the child's process group at the timeout or on abort, and remembers which it was. */
+function watchChild(child: ChildProcess, timeoutMs: number, signal: AbortSignal | undefined) {
+  const state = { timedOut: false, aborted: false, stop };
+  const onAbort = (): void => {
+    state.aborted = true;
+    killProcessGroup(child);
+  };
+  const timer = setTimeout(() => {
+    state.timedOut = true;
+    killProcessGroup(child);
+  }, timeoutMs);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  function stop(): void {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  }
+  return state;
+}
+
+const notRun = (fields: Partial<CommandResult>): CommandResult => ({
+  exitCode: null,
+  signal: null,
+  timedOut: false,
+  aborted: false,
+  output: '',
+  ...fields,
+});
+
 /**
  * Runs argv directly, never through a shell, so arguments cannot smuggle in shell syntax.
  * The child gets only PATH and the variables the manifest names, not the service's environment.
  * It leads its own process group, so a timeout or abort also kills whatever it started.
  */
 export function runCommand(spec: CommandSpec): Promise<CommandResult> {
-  const limit = spec.outputLimit ?? 65_536;
   const [file, ...args] = spec.argv;
   if (file === undefined) return Promise.reject(new Error('argv is empty'));
-  if (spec.signal?.aborted) {
-    return Promise.resolve({
-      exitCode: null,
-      signal: null,
-      timedOut: false,
-      aborted: true,
-      output: '',
-    });
-  }
-  const abortSignal = spec.signal;
-
+  if (spec.signal?.aborted) return Promise.resolve(notRun({ aborted: true }));
   return new Promise((resolve) => {
     const child = spawn(file, args, {
       cwd: spec.cwd,
@@ -58,81 +99,35 @@ export function runCommand(spec: CommandSpec): Promise<CommandResult> {
       stdio: ['ignore', 'pipe', 'pipe'],
       windowsHide: true,
     });
-
-    const kept: Buffer[] = [];
-    let keptBytes = 0;
-    let droppedBytes = 0;
-    let timedOut = false;
-    let aborted = false;
+    const output = keptOutput(spec.outputLimit ?? 65_536);
+    child.stdout?.on('data', output.onData);
+    child.stderr?.on('data', output.onData);
+    const watch = watchChild(child, spec.timeoutMs, spec.signal);
     let exit: { code: number | null; signal: string | null } | undefined;
     let settled = false;
     let graceTimer: NodeJS.Timeout | undefined;
-
-    const onData = (chunk: Buffer): void => {
-      // Keep reading past the limit: a child writing to a full pipe would block forever.
-      const take = Math.min(chunk.length, Math.max(0, limit - keptBytes));
-      if (take > 0) {
-        kept.push(chunk.subarray(0, take));
-        keptBytes += take;
-      }
-      droppedBytes += chunk.length - take;
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-
-    const onAbort = (): void => {
-      aborted = true;
-      killProcessGroup(child);
-    };
-    const timeoutTimer = setTimeout(() => {
-      timedOut = true;
-      killProcessGroup(child);
-    }, spec.timeoutMs);
-    abortSignal?.addEventListener('abort', onAbort, { once: true });
-
-    const stopWatching = (): void => {
-      clearTimeout(timeoutTimer);
-      abortSignal?.removeEventListener('abort', onAbort);
-    };
-
     const finish = (result: CommandResult): void => {
       if (settled) return;
       settled = true;
-      stopWatching();
-      if (graceTimer !== undefined) clearTimeout(graceTimer);
+      watch.stop();
+      clearTimeout(graceTimer);
       resolve(result);
     };
-
     const finishRan = (): void => {
-      let output = Buffer.concat(kept, keptBytes).toString('utf8');
-      if (droppedBytes > 0) output += `\n…(output cut: ${droppedBytes} bytes not shown)`;
-      finish({
-        exitCode: exit?.code ?? null,
-        signal: exit?.signal ?? null,
-        timedOut,
-        aborted,
-        output,
-      });
+      const { timedOut, aborted } = watch;
+      const [exitCode, signal] = [exit?.code ?? null, exit?.signal ?? null];
+      finish({ exitCode, signal, timedOut, aborted, output: output.text() });
     };
-
     child.on('error', (error: NodeJS.ErrnoException) => {
       // With no kill() or IPC on the child, 'error' means it could not be spawned.
       if (exit !== undefined) return;
       const code = error.code ?? 'ERROR';
-      finish({
-        exitCode: null,
-        signal: null,
-        timedOut: false,
-        aborted: false,
-        output: `${file}: ${code}`,
-        spawnError: code,
-      });
+      finish(notRun({ output: `${file}: ${code}`, spawnError: code }));
     });
-
     child.on('exit', (code, signal) => {
       exit = { code, signal };
       // The command is done; a timeout or abort now would misreport how it ended.
-      stopWatching();
+      watch.stop();
       // A process that left the group (or survived it) may keep our pipes open; don't wait on it.
       graceTimer = setTimeout(() => {
         child.stdout?.destroy();
@@ -140,7 +135,6 @@ export function runCommand(spec: CommandSpec): Promise<CommandResult> {
         finishRan();
       }, CLOSE_GRACE_MS);
     });
-
     child.on('close', (code, signal) => {
       exit ??= { code, signal };
       finishRan();
