@@ -81,6 +81,103 @@ function workflowChanges(before: WorkflowCatalog, after: WorkflowCatalog): Workf
   return changes;
 }
 
+type ManifestFiles = Awaited<ReturnType<typeof readManifestFiles>>;
+
+/**
+ * The files `after` refuses, each keyed by its text's hash and problems, and the refusals not
+ * reported before (a refusal is reported once per version).
+ */
+function refusals(files: ManifestFiles, after: WorkflowCatalog, before: Map<string, string>) {
+  const refused = new Map<string, string>();
+  const rejections: WorkflowChange[] = [];
+  for (const { file, source } of files) {
+    const problems = after.problems.filter((problem) => problem.file === file);
+    if (problems.length === 0) continue;
+    const hash = source === undefined ? undefined : manifestHash(source);
+    const key = `${hash}\n${JSON.stringify(problems)}`;
+    refused.set(file, key);
+    if (before.get(file) === key) continue;
+    const serving = [...after.workflows.values()].find((loaded) => loaded.file === file);
+    rejections.push({
+      kind: 'rejected',
+      file,
+      hash,
+      problems,
+      ...(serving ? { workflow: serving.manifest.name, servingHash: serving.hash } : {}),
+    });
+  }
+  return { refused, rejections };
+}
+
+/**
+ * Runs `load` one at a time; a request during a load runs one more load after it. The promise
+ * settles when a load started after the request is done, with the last load's failure.
+ */
+function oneLoadAtATime(load: () => Promise<void>) {
+  let loading: Promise<void> | undefined;
+  let loadAgain = false;
+  const loadUntilSettled = async () => {
+    let failure: unknown;
+    try {
+      while (loadAgain) {
+        loadAgain = false;
+        failure = await load().then(
+          () => undefined,
+          (error: unknown) => error ?? new Error('load failed'),
+        );
+      }
+    } finally {
+      loading = undefined;
+    }
+    if (failure !== undefined) throw failure;
+  };
+  return {
+    reload(): Promise<void> {
+      loadAgain = true;
+      loading ??= loadUntilSettled();
+      return loading;
+    },
+    /** The load in progress, if any, to wait for. */
+    inProgress: () => loading,
+  };
+}
+
+/** Calls `changed` `debounceMs` after the first event in `dir`; returns how to stop watching. */
+function watchFolder(
+  dir: string,
+  debounceMs: number,
+  changed: () => void,
+  reportError: (error: unknown) => void,
+): () => void {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let watcher: FSWatcher | undefined;
+  try {
+    // Any event rereads the whole folder: which file an event names, and whether an editor's
+    // save shows up as `change` or as `rename`, then stop mattering.
+    watcher = watch(dir, () => {
+      if (stopped || timer) return;
+      // Counted from the first event, not reset by later ones: a folder that never goes quiet
+      // still reloads.
+      timer = setTimeout(() => {
+        timer = undefined;
+        changed();
+      }, debounceMs);
+    });
+    watcher.on('error', reportError);
+  } catch (error) {
+    const reason = (error as Error).message;
+    reportError(
+      new Error(`cannot watch ${dir}, manifests load only at start: ${reason}`, { cause: error }),
+    );
+  }
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+    watcher?.close();
+  };
+}
+
 /**
  * Loads every manifest of a folder and, unless told not to, keeps the catalog in step with it.
  * A refused file never takes a valid one down: a file that was valid and breaks keeps serving its
@@ -100,12 +197,9 @@ export async function startWorkflowRegistry(
       reportError(error);
     }
   };
-
   let current: WorkflowCatalog = { workflows: new Map(), problems: [] };
-  // Per file, its text's hash and problems at the last load: a refusal is reported once per version.
   let refusedBefore = new Map<string, string>();
-
-  const load = async () => {
+  const loads = oneLoadAtATime(async () => {
     const files = await readManifestFiles(dir);
     const before = current;
     const served = new Map([...before.workflows.values()].map((loaded) => [loaded.file, loaded]));
@@ -113,96 +207,25 @@ export async function startWorkflowRegistry(
       files.map((read) => ({ ...read, lastGood: served.get(read.file) })),
       before,
     );
-    const refused = new Map<string, string>();
-    const rejections: WorkflowChange[] = [];
-    for (const { file, source } of files) {
-      const problems = after.problems.filter((problem) => problem.file === file);
-      if (problems.length === 0) continue;
-      const hash = source === undefined ? undefined : manifestHash(source);
-      const key = `${hash}\n${JSON.stringify(problems)}`;
-      refused.set(file, key);
-      if (refusedBefore.get(file) === key) continue;
-      const serving = [...after.workflows.values()].find((loaded) => loaded.file === file);
-      rejections.push({
-        kind: 'rejected',
-        file,
-        hash,
-        problems,
-        ...(serving ? { workflow: serving.manifest.name, servingHash: serving.hash } : {}),
-      });
-    }
+    const { refused, rejections } = refusals(files, after, refusedBefore);
     // The one assignment callers can observe: they see the old catalog or the new one, whole.
     current = after;
     refusedBefore = refused;
     for (const change of [...workflowChanges(before, after), ...rejections]) emit(change);
-  };
-
-  // Loads run one at a time; a request during a load runs one more load after it.
-  let loading: Promise<void> | undefined;
-  let loadAgain = false;
-  const reload = (): Promise<void> => {
-    loadAgain = true;
-    loading ??= (async () => {
-      let failure: unknown;
-      try {
-        while (loadAgain) {
-          loadAgain = false;
-          try {
-            await load();
-            failure = undefined;
-          } catch (error) {
-            failure = error;
-          }
-        }
-      } finally {
-        loading = undefined;
-      }
-      if (failure !== undefined) throw failure;
-    })();
-    return loading;
-  };
-
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let watcher: FSWatcher | undefined;
-  if (options.watch ?? true) {
-    try {
-      // Any event rereads the whole folder: which file an event names, and whether an editor's
-      // save shows up as `change` or as `rename`, then stop mattering.
-      watcher = watch(dir, () => {
-        if (stopped || timer) return;
-        // Counted from the first event, not reset by later ones: a folder that never goes quiet
-        // still reloads.
-        timer = setTimeout(() => {
-          timer = undefined;
-          reload().catch(reportError);
-        }, debounceMs);
-      });
-      watcher.on('error', reportError);
-    } catch (error) {
-      reportError(
-        new Error(
-          `cannot watch ${dir}, manifests load only at start: ${(error as Error).message}`,
-          {
-            cause: error,
-          },
-        ),
-      );
-    }
-  }
-
+  });
+  const stopWatching =
+    (options.watch ?? true)
+      ? watchFolder(dir, debounceMs, () => loads.reload().catch(reportError), reportError)
+      : () => undefined;
   const stop = async () => {
-    stopped = true;
-    clearTimeout(timer);
-    watcher?.close();
-    await loading?.catch(() => undefined);
+    stopWatching();
+    await loads.inProgress()?.catch(() => undefined);
   };
-
   try {
-    await reload();
+    await loads.reload();
   } catch (error) {
     await stop();
     throw error;
   }
-  return { catalog: () => current, reload, stop };
+  return { catalog: () => current, reload: loads.reload, stop };
 }
