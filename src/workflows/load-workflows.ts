@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { type Document, LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
 import { manifestSchema } from './manifest';
 import {
   type FieldPath,
@@ -50,18 +51,42 @@ const MAX_MANIFEST_CHARS = 512 * 1024;
 /** Past this many, more problems of one file only drown the first ones (and the logs). */
 const MAX_PROBLEMS_PER_FILE = 50;
 
-/** Parses one manifest's source; returns the workflow or every problem found in it. */
-export function parseManifest(
+/** A problem with the file as a whole, reported at its start. */
+const wholeFile = (file: string, message: string): ManifestProblem => ({
+  file,
+  line: 1,
+  col: 1,
+  path: '',
+  message,
+});
+
+/** The schema's refusals, each at its place in the file, the first MAX_PROBLEMS_PER_FILE of them. */
+function schemaProblems(
   file: string,
-  source: string,
-): { workflow: LoadedWorkflow } | { problems: ManifestProblem[] } {
-  if (source.length > MAX_MANIFEST_CHARS) {
-    const message = `is ${Math.round(source.length / 1024)} KB; a manifest may be at most ${MAX_MANIFEST_CHARS / 1024} KB`;
-    return { problems: [{ file, line: 1, col: 1, path: '', message }] };
-  }
-  const lines = lineStarts(source);
-  // Merge keys (`<<: *defaults`) let tools share settings through anchors.
-  const document = parseDocument(source, { prettyErrors: false, merge: true });
+  document: Document,
+  lines: LineCounter,
+  data: unknown,
+  issues: readonly z.core.$ZodIssue[],
+): ManifestProblem[] {
+  const refused = fieldProblems(issues, data);
+  const problems = [...refused, ...crossCheckProblems(data, refused)]
+    .map((problem) => ({
+      file,
+      ...locate(document, lines, problem),
+      path: formatFieldPath(problem.path),
+      message: problem.message,
+    }))
+    .sort((a, b) => a.line - b.line || a.col - b.col);
+  if (problems.length <= MAX_PROBLEMS_PER_FILE) return problems;
+  const more = problems.length - MAX_PROBLEMS_PER_FILE;
+  return [
+    ...problems.slice(0, MAX_PROBLEMS_PER_FILE),
+    wholeFile(file, `…and ${more} more problem(s) not shown`),
+  ];
+}
+
+/** The YAML's data, or the problems that stop it being read. */
+function readYaml(file: string, document: Document, lines: LineCounter) {
   if (document.errors.length > 0) {
     return {
       problems: document.errors.map((error) => ({
@@ -77,46 +102,37 @@ export function parseManifest(
     data = document.toJS();
   } catch (error) {
     // e.g. an alias that expands too much ("billion laughs")
-    return {
-      problems: [{ file, line: 1, col: 1, path: '', message: `YAML: ${(error as Error).message}` }],
-    };
+    return { problems: [wholeFile(file, `YAML: ${(error as Error).message}`)] };
   }
   if (data === null || data === undefined) {
+    const message =
+      'is empty: a manifest is a YAML mapping with at least name, tools and agent or steps';
+    return { problems: [wholeFile(file, message)] };
+  }
+  return { data };
+}
+
+/** Parses one manifest's source; returns the workflow or every problem found in it. */
+export function parseManifest(
+  file: string,
+  source: string,
+): { workflow: LoadedWorkflow } | { problems: ManifestProblem[] } {
+  if (source.length > MAX_MANIFEST_CHARS) {
+    const size = `${Math.round(source.length / 1024)} KB`;
     return {
       problems: [
-        {
-          file,
-          line: 1,
-          col: 1,
-          path: '',
-          message:
-            'is empty: a manifest is a YAML mapping with at least name, tools and agent or steps',
-        },
+        wholeFile(file, `is ${size}; a manifest may be at most ${MAX_MANIFEST_CHARS / 1024} KB`),
       ],
     };
   }
-  const parsed = manifestSchema.safeParse(data, { error: manifestErrorMap });
+  const lines = lineStarts(source);
+  // Merge keys (`<<: *defaults`) let tools share settings through anchors.
+  const document = parseDocument(source, { prettyErrors: false, merge: true });
+  const read = readYaml(file, document, lines);
+  if (read.problems) return { problems: read.problems };
+  const parsed = manifestSchema.safeParse(read.data, { error: manifestErrorMap });
   if (!parsed.success) {
-    const refused = fieldProblems(parsed.error.issues, data);
-    const problems = [...refused, ...crossCheckProblems(data, refused)]
-      .map((problem) => ({
-        file,
-        ...locate(document, lines, problem),
-        path: formatFieldPath(problem.path),
-        message: problem.message,
-      }))
-      .sort((a, b) => a.line - b.line || a.col - b.col);
-    if (problems.length <= MAX_PROBLEMS_PER_FILE) return { problems };
-    const shown = problems.slice(0, MAX_PROBLEMS_PER_FILE);
-    const more = problems.length - shown.length;
-    shown.push({
-      file,
-      line: 1,
-      col: 1,
-      path: '',
-      message: `…and ${more} more problem(s) not shown`,
-    });
-    return { problems: shown };
+    return { problems: schemaProblems(file, document, lines, read.data, parsed.error.issues) };
   }
   const hash = manifestHash(source);
   const namePosition = locate(document, lines, { path: ['name'], message: '' });
