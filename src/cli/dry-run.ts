@@ -1,10 +1,11 @@
 import path from 'node:path';
 import { agentToolPolicy, dryRunHold } from '../runs/dry-run';
-import type { ToolRunner } from '../runs/ports';
+import type { ToolRunContext, ToolRunner } from '../runs/ports';
 import { templateInputs } from '../runs/run';
 import { canonicalJson } from '../shared/canonical-json';
 import { bindInputs, InputError, usageLine } from '../workflows/bind-inputs';
 import { formatProblem, loadWorkflows } from '../workflows/load-workflows';
+import type { StepSpec, WorkflowManifest } from '../workflows/manifest-schema';
 import { renderJson } from '../workflows/template';
 
 export interface TerminalDryRun {
@@ -22,6 +23,58 @@ const indent = (text: string) =>
     .split('\n')
     .map((line) => `    ${line}`)
     .join('\n');
+
+/** The workflow's inputs from the words, or undefined once the problems are written. */
+function inputsOrUsage(manifest: WorkflowManifest, words: string[], write: (text: string) => void) {
+  try {
+    return bindInputs(manifest, words);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    write(`Cannot start ${manifest.name}:\n${error.problems.map((p) => `  ${p}\n`).join('')}`);
+    write(
+      `Usage: ${usageLine(manifest).replace('/countersign run', 'countersign run --dry-run')}\n`,
+    );
+    return undefined;
+  }
+}
+
+/** Walks a runbook's steps: low-risk calls run, the rest are written as simulated. */
+async function walkSteps(
+  run: ToolRunContext,
+  steps: StepSpec[],
+  tools: ToolRunner,
+  write: (text: string) => void,
+): Promise<number> {
+  const session = await tools.open(run);
+  try {
+    let ran = 0;
+    let simulated = 0;
+    for (const [index, step] of steps.entries()) {
+      const label = `${index + 1}/${steps.length} ${step.tool}`;
+      const args = renderJson(step.with, { inputs: templateInputs(run) }) as Record<
+        string,
+        unknown
+      >;
+      const hold = dryRunHold(run.manifest, step.tool);
+      if (hold !== undefined) {
+        simulated++;
+        write(`${label}  simulated: ${hold}\n    arguments: ${canonicalJson(args)}\n`);
+        continue;
+      }
+      const outcome = await session.call({ tool: step.tool }, args);
+      ran++;
+      write(`${label}  ran: ${outcome.ok ? 'ok' : 'FAILED'}\n${indent(outcome.output)}\n`);
+      if (!outcome.ok) {
+        write(`Dry run stopped at step ${index + 1}: a real run would fail here too.\n`);
+        return 1;
+      }
+    }
+    write(`Dry run finished: ${ran} call(s) ran, ${simulated} simulated.\n`);
+    return 0;
+  } finally {
+    await session.close();
+  }
+}
 
 /**
  * `countersign run --dry-run <workflow> …`: the same walk as a dry run from Slack (low-risk calls
@@ -42,51 +95,18 @@ export async function dryRunInTerminal(request: TerminalDryRun): Promise<number>
     return 2;
   }
   const manifest = loaded.manifest;
-  let inputs: ReturnType<typeof bindInputs>;
-  try {
-    inputs = bindInputs(manifest, request.words);
-  } catch (error) {
-    if (!(error instanceof InputError)) throw error;
-    write(`Cannot start ${manifest.name}:\n${error.problems.map((p) => `  ${p}\n`).join('')}`);
-    write(
-      `Usage: ${usageLine(manifest).replace('/countersign run', 'countersign run --dry-run')}\n`,
-    );
-    return 2;
-  }
+  const inputs = inputsOrUsage(manifest, request.words, write);
+  if (inputs === undefined) return 2;
   write(`Dry run of ${manifest.name} (manifest ${loaded.hash.slice(0, 12)}, ${loaded.file})\n`);
   write(`Inputs: ${canonicalJson(inputs)}\n`);
   if (manifest.steps === undefined) {
     write(`${agentToolPolicy(manifest)}\n`);
     return 0;
   }
-  const run = { workflow: manifest.name, manifest, inputs };
-  const session = await request.tools.open(run);
-  try {
-    let ran = 0;
-    let simulated = 0;
-    for (const [index, step] of manifest.steps.entries()) {
-      const label = `${index + 1}/${manifest.steps.length} ${step.tool}`;
-      const args = renderJson(step.with, { inputs: templateInputs(run) }) as Record<
-        string,
-        unknown
-      >;
-      const hold = dryRunHold(manifest, step.tool);
-      if (hold !== undefined) {
-        simulated++;
-        write(`${label}  simulated: ${hold}\n    arguments: ${canonicalJson(args)}\n`);
-        continue;
-      }
-      const outcome = await session.call({ tool: step.tool }, args);
-      ran++;
-      write(`${label}  ran: ${outcome.ok ? 'ok' : 'FAILED'}\n${indent(outcome.output)}\n`);
-      if (!outcome.ok) {
-        write(`Dry run stopped at step ${index + 1}: a real run would fail here too.\n`);
-        return 1;
-      }
-    }
-    write(`Dry run finished: ${ran} call(s) ran, ${simulated} simulated.\n`);
-    return 0;
-  } finally {
-    await session.close();
-  }
+  return walkSteps(
+    { workflow: manifest.name, manifest, inputs },
+    manifest.steps,
+    request.tools,
+    write,
+  );
 }
