@@ -59,6 +59,18 @@ const EXERCISED: Record<string, { ranBy: string; proof: string }> = {
     ranBy: 'test/readme.test.ts',
     proof: "shellBlockAfter('### Without Docker')",
   },
+  'npm run dev': {
+    ranBy: 'test/scripts/dev.test.ts',
+    proof: "startInTerminal('npm', ['run', '--silent', 'dev']",
+  },
+  'npx tsx scripts/services.ts up': {
+    ranBy: 'test/scripts/dev.test.ts',
+    proof: "['tsx', 'scripts/services.ts', 'up']",
+  },
+  'npx tsx scripts/services.ts install': {
+    ranBy: '.ci/run',
+    proof: '\nnpx tsx scripts/services.ts install\n',
+  },
   'node dist/main.js all': { ranBy: 'test/main.test.ts', proof: "countersign(['all']" },
   'countersign audit verify': {
     ranBy: 'test/cli/audit.test.ts',
