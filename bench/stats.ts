@@ -17,7 +17,7 @@ export interface Figure {
   value: number;
   baseline?: number;
   unit: string;
-  /** What the value means, in a few words (the README says more). */
+  /** What the value means, in a few words (docs/performance.md says more). */
   note?: string;
 }
 

@@ -1,7 +1,7 @@
 import { type Connection, type Model, type mongo, Schema } from 'mongoose';
 
 /**
- * Bumped when the stored shape changes; README "Data and migrations" says how to migrate.
+ * Bumped when the stored shape changes; docs/upgrading.md ("Stored data and migrations") says how to migrate.
  * 2: chained (`seq`, `prevHash`, `hmacKeyId`, `hash`; `_id` from seq). 1: unchained, before issue #6.
  */
 export const AUDIT_EVENT_SCHEMA_VERSION = 2;

@@ -1,6 +1,6 @@
 import { type Connection, type Model, Schema } from 'mongoose';
 
-/** Bumped when the stored shape changes; README "Data and migrations" says how to migrate. */
+/** Bumped when the stored shape changes; docs/upgrading.md ("Stored data and migrations") says how to migrate. */
 export const RUN_SCHEMA_VERSION = 1;
 
 const statusChangeSchema = new Schema(
