@@ -85,28 +85,37 @@ export async function decideApproval(
   if ('outcome' in checked) return checked;
   const approval = checked.approval;
   const now = deps.clock();
-
   if (request.decision === 'deny') {
+    const reason = request.reason ?? 'no reason given';
     const denied = await deps.approvals.close(
       approval.id,
       ApprovalStatus.Denied,
       request.userId,
       now,
-      request.reason ?? 'no reason given',
+      reason,
     );
     if (denied === null) return alreadyDecided(deps, approval.id);
     await settled(deps, denied);
     return { outcome: 'recorded', approval: denied };
   }
+  return approve(deps, approval, request.userId, now);
+}
 
+/** One approval toward the quorum; the one that fills it concludes the approval, exactly once. */
+async function approve(
+  deps: DecideApprovalDeps,
+  approval: ApprovalRecord,
+  userId: string,
+  now: Date,
+): Promise<DecisionResult> {
   const {
     counted,
     decided,
     approval: voted,
-  } = await deps.approvals.addVote(approval.id, request.userId, now);
+  } = await deps.approvals.addVote(approval.id, userId, now);
   if (!counted) return { outcome: 'already', approval: voted };
   await deps.audit.record(
-    approvalEvent(voted, 'approval.voted', request.userId, now, {
+    approvalEvent(voted, 'approval.voted', userId, now, {
       votes: voted.approvals.length,
       required: voted.required,
     }),

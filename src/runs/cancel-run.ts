@@ -172,7 +172,32 @@ async function closeWhatWaits(deps: CancelRunDeps, run: RunRecord): Promise<Appr
   const at = change?.at ?? deps.clock();
   const closed = await closeOpenApprovals(deps, run.id, by, at);
   const approvals = await deps.approvals.ofRun(run.id);
-  // Every call still waiting, or approved and not started, is recorded as not run.
+  await recordNotRun(deps, run, approvals, by, at);
+  for (const approval of approvals) {
+    if (approval.status === ApprovalStatus.Cancelled) await showOnCards(deps, approval);
+  }
+  if (run.announcedAt !== undefined) return closed;
+  try {
+    // A worker announces a final run; one carrying this run now finds it cancelled and stops.
+    await deps.queue.requeueRun(run.id);
+  } catch (error) {
+    // The recovery sweep announces final runs that were not; the cancel itself stands.
+    deps.log.warn(
+      { err: error, runId: run.id },
+      'could not queue the cancelled run for its announcement',
+    );
+  }
+  return closed;
+}
+
+/** Every call of the run still waiting, or approved and not started, recorded as not run. */
+async function recordNotRun(
+  deps: CancelRunDeps,
+  run: RunRecord,
+  approvals: ApprovalRecord[],
+  by: string,
+  at: Date,
+): Promise<void> {
   for (const step of run.steps) {
     if (step.status !== StepStatus.AwaitingApproval && step.status !== StepStatus.Approved)
       continue;
@@ -193,21 +218,6 @@ async function closeWhatWaits(deps: CancelRunDeps, run: RunRecord): Promise<Appr
       if (settled) break;
     }
   }
-  for (const approval of approvals) {
-    if (approval.status === ApprovalStatus.Cancelled) await showOnCards(deps, approval);
-  }
-  if (run.announcedAt !== undefined) return closed;
-  try {
-    // A worker announces a final run; one carrying this run now finds it cancelled and stops.
-    await deps.queue.requeueRun(run.id);
-  } catch (error) {
-    // The recovery sweep announces final runs that were not; the cancel itself stands.
-    deps.log.warn(
-      { err: error, runId: run.id },
-      'could not queue the cancelled run for its announcement',
-    );
-  }
-  return closed;
 }
 
 /** A refused attempt is audited; a failure to record it does not change the answer. */
