@@ -22,6 +22,7 @@ import { redisOutage, untilRedisReady } from './queue/redis-outage';
 import { startRunWorker } from './queue/run-worker';
 import { pruneRunDetails } from './runs/prune-run-details';
 import { recoverRuns } from './runs/recover-runs';
+import { runApprovals } from './runs/run-approvals';
 import type { Clock } from './shared/clock';
 import type { Redactor } from './shared/redactor';
 import { within } from './shared/within';
@@ -212,8 +213,7 @@ export async function startService(
   );
   const decisions = {
     approvals: database.approvals,
-    runs: database.runs,
-    queue,
+    subject: runApprovals({ runs: database.runs, queue, clock }),
     notifier: approvalNotifier,
     timers,
     audit: database.audit,

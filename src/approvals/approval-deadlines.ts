@@ -1,10 +1,10 @@
-import { SERVICE_ACTOR } from '../audit/audit-event';
+import { type AuditDetail, SERVICE_ACTOR } from '../audit/audit-event';
 import type { UsergroupDirectory } from '../policy/ports';
-import { RunStatus, StepStatus } from '../runs/run';
 import { formatDuration } from '../workflows/duration';
 import { type ApprovalRecord, ApprovalStatus, deciders } from './approval';
+import { refreshCards, showOnCards, tellApprovers } from './approval-cards';
 import { approvalEvent } from './approval-events';
-import { type DecideApprovalDeps, refusalText, settled, updateCard } from './decide-approval';
+import { type DecideApprovalDeps, settled } from './decide-approval';
 
 export type ApprovalDeadlineDeps = Omit<DecideApprovalDeps, 'groups'> & {
   /** To find the members of approver groups, who get reminders; a group that fails is skipped. */
@@ -25,15 +25,16 @@ export async function handleApprovalDeadline(
   else await refreshCard(deps, approvalId);
 }
 
-/** Shows the approval's current state on its card; throws while Slack refuses, so the job retries. */
+/** Shows the approval's current state on its cards; throws while a surface refuses, so the job retries. */
 async function refreshCard(deps: ApprovalDeadlineDeps, id: string): Promise<void> {
   const approval = await deps.approvals.get(id);
-  if (approval !== null) await deps.notifier.updateCard(approval);
+  if (approval !== null) await refreshCards(deps.notifier, approval);
 }
 
 /**
  * Nobody decided in time: the approval is recorded as expired (never as a denial). With
- * `on_timeout: deny` the call is refused and the model told so; with `expire` the run ends expired.
+ * `on_timeout: deny` it is settled as a denial would be; with `expire` its subject hears it expired
+ * (a run then ends expired).
  */
 export async function expireApproval(deps: ApprovalDeadlineDeps, id: string): Promise<void> {
   const pending = await deps.approvals.get(id);
@@ -48,41 +49,18 @@ export async function expireApproval(deps: ApprovalDeadlineDeps, id: string): Pr
     `no decision within ${waited}`,
   );
   if (expired === null) return; // decided meanwhile
-  if (expired.kind === 'outcome_unknown') {
-    // Nobody said what to do: the run keeps needing attention, and the card says it expired.
-    await deps.audit.record(
-      approvalEvent(expired, 'approval.expired', SERVICE_ACTOR, now, { kind: expired.kind }),
-    );
-    await updateCard(deps, expired);
-    return;
-  }
-  if (expired.onTimeout === 'deny') {
+  if (expired.kind === 'call' && expired.onTimeout === 'deny') {
     await settled(deps, expired);
     return;
   }
-  await deps.audit.record(
-    approvalEvent(expired, 'approval.expired', SERVICE_ACTOR, now, {
-      note: expired.decisionNote ?? '',
-      onTimeout: expired.onTimeout,
-    }),
-  );
-  await deps.runs.settleStep(expired.runId, expired.step, StepStatus.AwaitingApproval, {
-    status: StepStatus.Refused,
-    error: refusalText(expired),
-    finishedAt: now,
-  });
-  await deps.runs.transition(
-    expired.runId,
-    [RunStatus.AwaitingApproval, RunStatus.Running, RunStatus.Queued],
-    RunStatus.Expired,
-    now,
-    {
-      error: `the approval of call ${expired.step + 1} (${expired.tool}) expired: ${expired.decisionNote}`,
-    },
-  );
-  // The worker announces the ended run (thread, headline), as for any final run.
-  await deps.queue.requeueRun(expired.runId);
-  await updateCard(deps, expired);
+  // An outcome question that expires leaves its subject as it is (the run keeps needing attention).
+  const details: Record<string, AuditDetail> =
+    expired.kind === 'outcome_unknown'
+      ? { kind: expired.kind }
+      : { note: expired.decisionNote ?? '', onTimeout: expired.onTimeout };
+  await deps.audit.record(approvalEvent(expired, 'approval.expired', SERVICE_ACTOR, now, details));
+  await deps.subject.concluded(expired);
+  await showOnCards(deps, expired);
 }
 
 /** Approvers who have not decided get a direct message with a link to the card, once. */
@@ -96,34 +74,29 @@ export async function remindApprovers(deps: ApprovalDeadlineDeps, id: string): P
       users: users.join(','),
     }),
   );
-  if (users.length > 0) await deps.notifier.tellPrivately(users, approval, 'reminder');
+  if (users.length > 0) await tellApprovers(deps.notifier, users, approval, 'reminder');
 }
 
 /** The escalation people join the approvers (once) and are told; the card shows them. */
 export async function escalateApproval(deps: ApprovalDeadlineDeps, id: string): Promise<void> {
   const approval = await deps.approvals.get(id);
   if (approval?.status !== ApprovalStatus.Pending) return;
-  const run = await deps.runs.get(approval.runId);
-  const to = run?.manifest.approval?.escalate_to;
+  const to = await deps.subject.escalation(approval);
   if (to === undefined) return;
-  const escalated = await deps.approvals.escalate(
-    id,
-    { users: to.users ?? [], usergroups: to.usergroups ?? [] },
-    deps.clock(),
-  );
+  const escalated = await deps.approvals.escalate(id, to, deps.clock());
   if (escalated === null) return;
   await deps.audit.record(
     approvalEvent(escalated, 'approval.escalated', SERVICE_ACTOR, deps.clock(), {
-      users: (to.users ?? []).join(','),
-      usergroups: (to.usergroups ?? []).join(','),
+      users: to.users.join(','),
+      usergroups: to.usergroups.join(','),
     }),
   );
-  await updateCard(deps, escalated);
+  await showOnCards(deps, escalated);
   const told = await undecided(deps.groups, {
     ...escalated,
     approvers: { users: [], usergroups: [] },
   });
-  if (told.length > 0) await deps.notifier.tellPrivately(told, escalated, 'escalation');
+  if (told.length > 0) await tellApprovers(deps.notifier, told, escalated, 'escalation');
 }
 
 /** The people who may decide and have not, user groups expanded where Slack can say. */

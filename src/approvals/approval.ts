@@ -25,17 +25,23 @@ export interface ApprovalVote {
   at: Date;
 }
 
-/** Where the card is in Slack. */
-export interface CardRef {
-  channel: string;
-  ts: string;
+/** Where a surface put a card, in its own terms (Slack: the channel and the message's ts). */
+export type CardRef = Readonly<Record<string, string>>;
+
+/** A card posted for an approval, and the surface that posted it (and updates it). */
+export interface SurfaceCard {
+  /** The {@link ApprovalSurface}'s name. */
+  surface: string;
+  ref: CardRef;
 }
 
-/** One request for approval of one tool call of one run. */
-export interface ApprovalRecord {
+/** The surface of the one card a record of schema version 1 holds in `card`: Slack, the first. */
+export const FIRST_SURFACE = 'slack';
+
+/** One request for approval of one tool call of one run. */ export interface ApprovalRecord {
   /**
-   * `<runId>:<step>` (`<runId>:<step>:outcome` for an outcome-unknown decision): asking twice for
-   * the same call finds the same approval.
+   * Named for what it asks about, so asking twice finds the same approval: for a run's call,
+   * `approvalIdOf` in runs/approval-id.ts.
    */
   id: string;
   runId: string;
@@ -72,7 +78,13 @@ export interface ApprovalRecord {
   decidedAt?: Date;
   /** The denier's reason, or why it ended otherwise. */
   decisionNote?: string;
-  card?: CardRef;
+  /** The cards posted so far, one per surface; read through {@link cardsOf}. */
+  cards?: SurfaceCard[];
+  /**
+   * @deprecated The Slack card of a record stored before `cards` (schema version 1), which may
+   * still wait for a decision after an upgrade; read through {@link cardsOf}.
+   */
+  card?: { channel: string; ts: string };
   createdAt: Date;
   expiresAt: Date;
   remindAt?: Date;
@@ -98,4 +110,18 @@ export function deciders(approval: Pick<ApprovalRecord, 'approvers' | 'escalated
     users: [...approval.approvers.users, ...(approval.escalatedTo?.users ?? [])],
     usergroups: [...approval.approvers.usergroups, ...(approval.escalatedTo?.usergroups ?? [])],
   };
+}
+
+/** The approval's cards: those of `cards`, or the one Slack card a record of schema version 1 holds. */
+export function cardsOf(approval: Pick<ApprovalRecord, 'cards' | 'card'>): SurfaceCard[] {
+  if (approval.cards !== undefined) return approval.cards;
+  return approval.card ? [{ surface: FIRST_SURFACE, ref: approval.card }] : [];
+}
+
+/** Where `surface` put the approval's card, if it posted one. */
+export function cardOn(
+  approval: Pick<ApprovalRecord, 'cards' | 'card'>,
+  surface: string,
+): CardRef | undefined {
+  return cardsOf(approval).find((card) => card.surface === surface)?.ref;
 }

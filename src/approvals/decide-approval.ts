@@ -1,26 +1,24 @@
 import type { Logger } from 'pino';
-import { SERVICE_ACTOR } from '../audit/audit-event';
 import type { AuditLog } from '../audit/ports';
 import type { UsergroupDirectory } from '../policy/ports';
-import type { RunQueue, RunRepository } from '../runs/ports';
-import {
-  FINAL_RUN_STATUSES,
-  lastChangeTo,
-  type RunRecord,
-  RunStatus,
-  StepStatus,
-} from '../runs/run';
 import type { Clock } from '../shared/clock';
 import { type ApprovalKind, type ApprovalRecord, ApprovalStatus, deciders } from './approval';
+import { type ApprovalCardsDeps, showOnCards } from './approval-cards';
 import { approvalEvent } from './approval-events';
-import type { ApprovalNotifier, ApprovalRepository, ApprovalTimers } from './ports';
+import type {
+  ApprovalRepository,
+  ApprovalSubject,
+  ApprovalSurfaces,
+  ApprovalTimers,
+} from './ports';
 
 export interface DecideApprovalDeps {
   approvals: ApprovalRepository;
-  runs: RunRepository;
-  queue: RunQueue;
-  notifier: ApprovalNotifier;
-  /** Retries a card update Slack refused. */
+  /** What the approvals are about (runs), which carries their decisions out. */
+  subject: ApprovalSubject;
+  /** Where the cards are. */
+  notifier: ApprovalSurfaces;
+  /** Retries a card update a surface refused. */
   timers: Pick<ApprovalTimers, 'retryCardUpdate'>;
   audit: AuditLog;
   groups: UsergroupDirectory;
@@ -65,8 +63,8 @@ export type DecisionResult =
   | { outcome: 'mismatch'; approval: ApprovalRecord }
   /** The button is not one of this approval's: Approve/Deny on an outcome-unknown question, or the reverse. */
   | { outcome: 'wrong_kind'; approval: ApprovalRecord }
-  /** The run is not (or not yet) waiting for this decision; `runStatus` says where it is. */
-  | { outcome: 'not_waiting'; approval: ApprovalRecord; runStatus?: RunStatus }
+  /** The subject (the run) is not (or not yet) waiting for this decision; `status` says where it is. */
+  | { outcome: 'not_waiting'; approval: ApprovalRecord; status?: string }
   | { outcome: 'not_allowed'; why: RefusalWhy; approval: ApprovalRecord }
   /** Decided already (`approval.status` says how, by whom and when), or this user already approved. */
   | { outcome: 'already'; approval: ApprovalRecord }
@@ -87,35 +85,44 @@ export async function decideApproval(
   if ('outcome' in checked) return checked;
   const approval = checked.approval;
   const now = deps.clock();
-
   if (request.decision === 'deny') {
+    const reason = request.reason ?? 'no reason given';
     const denied = await deps.approvals.close(
       approval.id,
       ApprovalStatus.Denied,
       request.userId,
       now,
-      request.reason ?? 'no reason given',
+      reason,
     );
     if (denied === null) return alreadyDecided(deps, approval.id);
     await settled(deps, denied);
     return { outcome: 'recorded', approval: denied };
   }
+  return approve(deps, approval, request.userId, now);
+}
 
+/** One approval toward the quorum; the one that fills it concludes the approval, exactly once. */
+async function approve(
+  deps: DecideApprovalDeps,
+  approval: ApprovalRecord,
+  userId: string,
+  now: Date,
+): Promise<DecisionResult> {
   const {
     counted,
     decided,
     approval: voted,
-  } = await deps.approvals.addVote(approval.id, request.userId, now);
+  } = await deps.approvals.addVote(approval.id, userId, now);
   if (!counted) return { outcome: 'already', approval: voted };
   await deps.audit.record(
-    approvalEvent(voted, 'approval.voted', request.userId, now, {
+    approvalEvent(voted, 'approval.voted', userId, now, {
       votes: voted.approvals.length,
       required: voted.required,
     }),
   );
   // Only the vote that decided resumes the run: exactly once.
   if (decided) await settled(deps, voted);
-  else await updateCard(deps, voted);
+  else await showOnCards(deps, voted);
   return { outcome: 'recorded', approval: voted };
 }
 
@@ -154,37 +161,41 @@ export async function checkDecider(
     await refuse(why);
     return { outcome: 'not_allowed', why, approval };
   }
-  const run = await deps.runs.get(approval.runId);
-  if (approval.kind === 'call') {
-    // A run that ended (a cancel cut short, a run given up) waits for nothing: its approval ends too.
-    if (run === null || FINAL_RUN_STATUSES.includes(run.status)) {
-      return closeForEndedRun(deps, approval, run);
-    }
-  } else if (run?.status !== RunStatus.NeedsAttention) {
-    // Its card is posted before the run ends needing attention: a choice before then would be lost.
-    return { outcome: 'not_waiting', approval, ...(run ? { runStatus: run.status } : {}) };
-  }
-  return { approval };
+  const unready = await whereSubjectStands(deps, approval);
+  return unready ?? { approval };
 }
 
-/** The approval of a call whose run has ended is closed as cancelled (audited, card updated), once. */
-async function closeForEndedRun(
+/**
+ * The answer when the subject does not wait for this decision, or undefined when it does. An
+ * ended subject (a run cancelled, or given up) waits for nothing: its approval ends too.
+ */
+async function whereSubjectStands(
   deps: DecideApprovalDeps,
   approval: ApprovalRecord,
-  run: RunRecord | null,
-): Promise<DecisionResult> {
-  const change = run?.history.at(-1);
-  const by = change?.by ?? SERVICE_ACTOR;
-  const at = change?.at ?? deps.clock();
-  const note =
-    run?.status === RunStatus.Cancelled
-      ? undefined
-      : `the run ended ${run?.status ?? 'unrecorded'}`;
-  const closed = await deps.approvals.close(approval.id, ApprovalStatus.Cancelled, by, at, note);
+): Promise<DecisionResult | undefined> {
+  const standing = await deps.subject.standing(approval);
+  if (standing.state === 'waiting') return undefined;
+  if (standing.state === 'not_waiting') {
+    const { status } = standing;
+    return { outcome: 'not_waiting', approval, ...(status ? { status } : {}) };
+  }
+  const closed = await closeAsCancelled(deps, approval, standing.by, standing.at, standing.note);
   if (closed === null) return alreadyDecided(deps, approval.id);
-  await deps.audit.record(approvalEvent(closed, 'approval.cancelled', by, at));
-  await updateCard(deps, closed);
+  await showOnCards(deps, closed);
   return { outcome: 'already', approval: closed };
+}
+
+/** Closes a pending approval as cancelled, audited, once; null when it had ended already. */
+export async function closeAsCancelled(
+  deps: Pick<DecideApprovalDeps, 'approvals' | 'audit'>,
+  approval: ApprovalRecord,
+  by: string,
+  at: Date,
+  note?: string,
+): Promise<ApprovalRecord | null> {
+  const closed = await deps.approvals.close(approval.id, ApprovalStatus.Cancelled, by, at, note);
+  if (closed !== null) await deps.audit.record(approvalEvent(closed, 'approval.cancelled', by, at));
+  return closed;
 }
 
 async function alreadyDecided(deps: DecideApprovalDeps, id: string): Promise<DecisionResult> {
@@ -213,14 +224,12 @@ export async function mayDecide(
 }
 
 /**
- * A decided approval (approved, denied, expired with `on_timeout: deny`) reaches its call, and the
- * run is queued to go on; then the card shows the outcome. Repeating it changes nothing more.
+ * A decided approval (approved, denied, expired with `on_timeout: deny`) is audited and reaches its
+ * subject (the run records the call's fate and goes on); then the cards show the outcome.
+ * Repeating it changes nothing more.
  */
 export async function settled(
-  deps: Pick<
-    DecideApprovalDeps,
-    'runs' | 'queue' | 'notifier' | 'timers' | 'audit' | 'clock' | 'log'
-  >,
+  deps: Pick<DecideApprovalDeps, 'subject' | 'audit' | 'clock'> & ApprovalCardsDeps,
   approval: ApprovalRecord,
 ): Promise<void> {
   const at = approval.decidedAt ?? deps.clock();
@@ -236,79 +245,6 @@ export async function settled(
       approvers: approval.approvals.map((vote) => vote.userId).join(','),
     }),
   );
-  const fields =
-    approval.status === ApprovalStatus.Approved
-      ? { status: StepStatus.Approved }
-      : {
-          status: StepStatus.Refused,
-          error: refusalText(approval),
-          finishedAt: at,
-        };
-  await deps.runs.settleStep(approval.runId, approval.step, StepStatus.AwaitingApproval, fields);
-  if (approval.status === ApprovalStatus.Approved) await notRunIfCancelled(deps, approval);
-  await deps.queue.requeueRun(approval.runId);
-  await updateCard(deps, approval);
-}
-
-/**
- * A cancel that raced this approval may have settled the call before our write landed over it
- * (FerretDB applies conditional updates non-atomically): read the run after writing, and if it was
- * cancelled, the approved call is recorded as not run, as the cancel itself records it.
- */
-async function notRunIfCancelled(
-  deps: Pick<DecideApprovalDeps, 'runs' | 'clock'>,
-  approval: ApprovalRecord,
-): Promise<void> {
-  const run = await deps.runs.get(approval.runId);
-  if (run?.status !== RunStatus.Cancelled) return;
-  const step = run.steps.find((candidate) => candidate.index === approval.step);
-  if (step?.status !== StepStatus.Approved) return;
-  const cancel = lastChangeTo(run, RunStatus.Cancelled);
-  const by = cancel?.by ?? SERVICE_ACTOR;
-  await deps.runs.settleStep(run.id, approval.step, StepStatus.Approved, {
-    status: StepStatus.Refused,
-    error: notRunText(approval, by),
-    finishedAt: cancel?.at ?? deps.clock(),
-  });
-}
-
-/** What a call's record says when its run was cancelled before it ran (approved or not). */
-export function notRunText(approved: ApprovalRecord | undefined, cancelledBy: string): string {
-  return approved
-    ? `approved by ${approved.decidedBy ?? 'an approver'}, but not run: the run was cancelled by ${cancelledBy}`
-    : `not run: the run was cancelled by ${cancelledBy}`;
-}
-
-/** What the call's record and the model are told when it will not run. */
-export function refusalText(approval: ApprovalRecord): string {
-  if (approval.status === ApprovalStatus.Expired) {
-    return `not approved: the approval expired with no decision${approval.decisionNote ? ` (${approval.decisionNote})` : ''}`;
-  }
-  return `denied by ${approval.decidedBy ?? 'an approver'}: ${approval.decisionNote ?? 'no reason given'}`;
-}
-
-/**
- * The card shows where the approval stands. The decision stands whatever Slack answers; an update
- * it refuses (after the client's own retries) is handed to the queue, which retries it with backoff.
- */
-export async function updateCard(
-  deps: Pick<DecideApprovalDeps, 'notifier' | 'timers' | 'log'>,
-  approval: ApprovalRecord,
-): Promise<void> {
-  try {
-    await deps.notifier.updateCard(approval);
-  } catch (error) {
-    deps.log.warn(
-      { err: error, approvalId: approval.id },
-      'could not update the approval card; retrying it later',
-    );
-    await deps.timers
-      .retryCardUpdate(approval)
-      .catch((queueError) =>
-        deps.log.error(
-          { err: queueError, approvalId: approval.id },
-          'could not queue the card update; the card shows an old state',
-        ),
-      );
-  }
+  await deps.subject.concluded(approval);
+  await showOnCards(deps, approval);
 }

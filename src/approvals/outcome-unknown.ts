@@ -1,22 +1,8 @@
-import {
-  type RunRecord,
-  RunStatus,
-  type StepRecord,
-  StepStatus,
-  type ThreadRef,
-} from '../runs/run';
 import { type ApprovalRecord, ApprovalStatus } from './approval';
+import { showOnCards } from './approval-cards';
 import { approvalEvent } from './approval-events';
-import {
-  checkDecider,
-  type DecideApprovalDeps,
-  type DecisionResult,
-  updateCard,
-} from './decide-approval';
-import { type ApprovalDeps, callToDecide, publishApproval } from './request-approval';
-
-/** What the approvers may decide about a call whose outcome is unknown. */
-export type OutcomeChoice = 'retry' | 'done' | 'abort';
+import { checkDecider, type DecideApprovalDeps, type DecisionResult } from './decide-approval';
+import type { OutcomeChoice } from './ports';
 
 const CHOICE_NOTE: Record<OutcomeChoice, string> = {
   retry: 'Retry',
@@ -24,41 +10,22 @@ const CHOICE_NOTE: Record<OutcomeChoice, string> = {
   abort: 'Abort run',
 };
 
-/**
- * A call above low risk was interrupted while executing (a crash): it may or may not have run,
- * so it is not repeated blindly. Its approvers get a card to decide: retry it, mark it done, or
- * abort the run. Stored and posted once; it expires like an approval (the run then stays as it is).
- */
-export async function requestOutcomeDecision(
-  deps: ApprovalDeps,
-  run: RunRecord,
-  step: StepRecord,
-  thread: ThreadRef,
-): Promise<ApprovalRecord | undefined> {
-  const spec = run.manifest.approval;
-  if (spec === undefined) return undefined; // nobody to ask: the run just needs attention
-  const now = deps.clock();
-  return publishApproval(deps, {
-    ...callToDecide(run, step, spec, thread),
-    id: `${run.id}:${step.index}:outcome`,
-    kind: 'outcome_unknown',
-    required: 1,
-    onTimeout: 'expire',
-    createdAt: now,
-    expiresAt: new Date(now.getTime() + spec.timeout),
-  });
+export interface OutcomeRequest {
+  approvalId: string;
+  binding: string;
+  userId: string;
+  choice: OutcomeChoice;
 }
 
 /**
  * An approver's choice about a call whose outcome is unknown, decided once: retry and done are the
  * decider's approval (a vote filling the question's quorum of one, so `approved` always names who
- * approved), abort a denial. Retry runs the call again, done records it as succeeded without running
- * it, abort ends the run as failed. Only a question about a run that needs attention is decided; the
- * run then goes on (or is announced) through the queue.
+ * approved), abort a denial. Only a question its subject waits for is decided; the subject then
+ * carries the choice out (a run retries the call, records it done, or ends failed).
  */
 export async function decideOutcome(
   deps: DecideApprovalDeps,
-  request: { approvalId: string; binding: string; userId: string; choice: OutcomeChoice },
+  request: OutcomeRequest,
 ): Promise<DecisionResult> {
   const checked = await checkDecider(deps, {
     ...request,
@@ -67,56 +34,34 @@ export async function decideOutcome(
   });
   if ('outcome' in checked) return checked;
   const now = deps.clock();
-  const note = CHOICE_NOTE[request.choice];
-  let decided: ApprovalRecord | null;
-  if (request.choice === 'abort') {
-    decided = await deps.approvals.close(
-      checked.approval.id,
-      ApprovalStatus.Denied,
-      request.userId,
-      now,
-      note,
-    );
-  } else {
-    const vote = await deps.approvals.addVote(checked.approval.id, request.userId, now, note);
-    decided = vote.decided ? vote.approval : null;
-  }
+  const decided = await claimChoice(deps, checked.approval, request, now);
   if (decided === null) {
     const current = await deps.approvals.get(checked.approval.id);
     return current === null ? { outcome: 'unknown' } : { outcome: 'already', approval: current };
   }
+  const type = request.choice === 'abort' ? 'approval.denied' : 'approval.approved';
   await deps.audit.record(
-    approvalEvent(
-      decided,
-      request.choice === 'abort' ? 'approval.denied' : 'approval.approved',
-      request.userId,
-      now,
-      { note, kind: decided.kind },
-    ),
+    approvalEvent(decided, type, request.userId, now, {
+      note: CHOICE_NOTE[request.choice],
+      kind: decided.kind,
+    }),
   );
-  const label = `call ${decided.step + 1} (${decided.tool})`;
-  if (request.choice === 'abort') {
-    await deps.runs.reopen(decided.runId, RunStatus.Failed, now, {
-      error: `aborted by ${request.userId}: ${label} was interrupted and what it did is unknown`,
-    });
-  } else {
-    await deps.runs.settleStep(
-      decided.runId,
-      decided.step,
-      StepStatus.Executing,
-      request.choice === 'retry'
-        ? { status: StepStatus.Approved }
-        : {
-            status: StepStatus.Succeeded,
-            output: `marked as done by ${request.userId}; what the interrupted call did is unknown`,
-            finishedAt: now,
-          },
-    );
-    await deps.runs.reopen(decided.runId, RunStatus.AwaitingApproval, now, {
-      detail: `${note}: decided by ${request.userId}`,
-    });
-  }
-  await deps.queue.requeueRun(decided.runId);
-  await updateCard(deps, decided);
+  await deps.subject.chosen(decided, request.choice);
+  await showOnCards(deps, decided);
   return { outcome: 'recorded', approval: decided };
+}
+
+/** The choice claimed once, with its words as the note; null when another decision came first. */
+async function claimChoice(
+  deps: DecideApprovalDeps,
+  approval: ApprovalRecord,
+  request: OutcomeRequest,
+  now: Date,
+): Promise<ApprovalRecord | null> {
+  const note = CHOICE_NOTE[request.choice];
+  if (request.choice === 'abort') {
+    return deps.approvals.close(approval.id, ApprovalStatus.Denied, request.userId, now, note);
+  }
+  const vote = await deps.approvals.addVote(approval.id, request.userId, now, note);
+  return vote.decided ? vote.approval : null;
 }

@@ -1,4 +1,4 @@
-import type { ApprovalRecord, ApprovalStatus, CardRef, People } from './approval';
+import type { ApprovalRecord, ApprovalStatus, CardRef, People, SurfaceCard } from './approval';
 
 /** How an approval ends other than by its quorum of votes. */
 export type ClosedStatus = Exclude<ApprovalStatus, 'pending' | 'approved'>;
@@ -15,7 +15,8 @@ export interface ApprovalRepository {
   pending(limit: number): Promise<ApprovalRecord[]>;
   /** The approvals of a run. */
   ofRun(runId: string): Promise<ApprovalRecord[]>;
-  setCard(id: string, card: CardRef): Promise<void>;
+  /** Records a posted card: the surface's one card, replacing one it recorded before. */
+  addCard(id: string, card: SurfaceCard): Promise<void>;
   /**
    * Adds `userId`'s approval, once per user. The vote that fills the quorum also decides the
    * approval (unless a denial, expiry or cancellation came first): `decided` is true for that
@@ -45,10 +46,16 @@ export interface ApprovalRepository {
   escalate(id: string, to: People, at: Date): Promise<ApprovalRecord | null>;
 }
 
-/** What approvers see: the card, updated in place, and direct messages. */
-export interface ApprovalNotifier {
+/**
+ * One place approvers see approvals (Slack today): a card that is updated in place as the approval
+ * changes, and direct messages. Approvals keep where each card is, by the surface's name.
+ */
+export interface ApprovalSurface {
+  /** Names this surface's cards in `ApprovalRecord.cards`; stable across versions. */
+  readonly name: string;
   postCard(approval: ApprovalRecord): Promise<CardRef>;
-  updateCard(approval: ApprovalRecord): Promise<void>;
+  /** Shows the approval as it stands now on the card this surface posted at `card`. */
+  updateCard(approval: ApprovalRecord, card: CardRef): Promise<void>;
   /** A direct message to each of `users` (reminders, escalation). */
   tellPrivately(
     users: string[],
@@ -56,6 +63,38 @@ export interface ApprovalNotifier {
     what: 'reminder' | 'escalation',
   ): Promise<void>;
 }
+
+/** Where approvals are delivered: one surface, or several side by side (each gets every card). */
+export type ApprovalSurfaces = ApprovalSurface | ApprovalSurface[];
+
+/**
+ * What an approval is about (a run's call) and what its decision does there. approvals/ decides;
+ * the subject carries the decision out. runs/ supplies the one for runs; an approval about
+ * something else (the gateway's) comes with its own.
+ */
+export interface ApprovalSubject {
+  /** Whether the subject waits for this approval's decision now. */
+  standing(approval: ApprovalRecord): Promise<SubjectStanding>;
+  /**
+   * The approval concluded (approved, denied, expired): the subject goes on accordingly. Called
+   * again after a crash, it changes nothing more.
+   */
+  concluded(approval: ApprovalRecord): Promise<void>;
+  /** An outcome-unknown question was answered: `choice`, by `approval.decidedBy`. */
+  chosen(approval: ApprovalRecord, choice: OutcomeChoice): Promise<void>;
+  /** Who joins the approvers at the escalation point, if anyone does. */
+  escalation(approval: ApprovalRecord): Promise<People | undefined>;
+}
+
+export type SubjectStanding =
+  | { state: 'waiting' }
+  /** It ended, so its approval waits for nothing: closed as cancelled, by and at these, with `note`. */
+  | { state: 'ended'; by: string; at: Date; note?: string }
+  /** It is not (or not yet) waiting for this decision; `status` says where it is. */
+  | { state: 'not_waiting'; status?: string };
+
+/** What the approvers may decide about a call whose outcome is unknown. */
+export type OutcomeChoice = 'retry' | 'done' | 'abort';
 
 /** Delayed work of an approval (expiry, reminder, escalation), held by the queue, not in memory. */
 export interface ApprovalTimers {

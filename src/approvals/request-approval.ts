@@ -1,16 +1,16 @@
 import type { Logger } from 'pino';
 import { SERVICE_ACTOR } from '../audit/audit-event';
 import type { AuditLog } from '../audit/ports';
-import type { AgentContentBlock, RunRecord, StepRecord, ThreadRef } from '../runs/run';
 import type { Clock } from '../shared/clock';
-import type { ApprovalSpec } from '../workflows/manifest-schema';
-import { type ApprovalRecord, ApprovalStatus, approvalBinding } from './approval';
+import type { ApprovalRecord } from './approval';
+import { postCards } from './approval-cards';
 import { approvalEvent } from './approval-events';
-import type { ApprovalNotifier, ApprovalRepository, ApprovalTimers } from './ports';
+import type { ApprovalRepository, ApprovalSurfaces, ApprovalTimers } from './ports';
 
 export interface ApprovalDeps {
   approvals: ApprovalRepository;
-  notifier: ApprovalNotifier;
+  /** Where the cards are posted. */
+  notifier: ApprovalSurfaces;
   timers: ApprovalTimers;
   audit: AuditLog;
   clock: Clock;
@@ -18,105 +18,22 @@ export interface ApprovalDeps {
 }
 
 /**
- * Asks for the approval of a call that waits for one: stored once (its id is the call's), audited,
- * its card posted once, its expiry, reminder and escalation handed to the queue. Safe to repeat
- * after a crash at any point.
- * @throws Error when the manifest names no approvers (validation refuses such a manifest).
+ * Stores the request once, audits it, posts its cards once and schedules its deadlines. Safe to
+ * repeat after a crash at any point.
  */
-export async function requestApproval(
-  deps: ApprovalDeps,
-  run: RunRecord,
-  step: StepRecord,
-  thread: ThreadRef,
-): Promise<ApprovalRecord> {
-  const spec = run.manifest.approval;
-  if (spec === undefined) throw new Error(`${run.workflow} names no approvers`);
-  const asked = step.startedAt.getTime();
-  const remindAt = spec.remind_after === undefined ? undefined : asked + spec.remind_after;
-  const expiresAt = asked + spec.timeout;
-  const reason = statedReason(run, step);
-  return publishApproval(deps, {
-    ...callToDecide(run, step, spec, thread),
-    id: `${run.id}:${step.index}`,
-    kind: 'call',
-    ...(reason ? { reason } : {}),
-    required: spec.required,
-    onTimeout: spec.on_timeout,
-    createdAt: step.startedAt,
-    expiresAt: new Date(expiresAt),
-    ...(remindAt === undefined ? {} : { remindAt: new Date(remindAt) }),
-    // Halfway between the reminder and the expiry, the escalation people join the approvers.
-    ...(remindAt !== undefined && spec.escalate_to
-      ? { escalateAt: new Date(remindAt + (expiresAt - remindAt) / 2) }
-      : {}),
-  });
-}
-
-/** What every request about a call holds: the call, its binding, who decides, where the card goes. */
-export function callToDecide(
-  run: RunRecord,
-  step: StepRecord,
-  spec: ApprovalSpec,
-  thread: ThreadRef,
-) {
-  return {
-    runId: run.id,
-    step: step.index,
-    workflow: run.workflow,
-    tool: step.tool,
-    ...(step.mcpTool !== undefined ? { mcpTool: step.mcpTool } : {}),
-    args: step.args,
-    risk: step.risk ?? 'high',
-    binding: approvalBinding({ ...step, manifestHash: run.manifestHash }),
-    manifestHash: run.manifestHash,
-    requesterId: run.requester.userId,
-    approvers: {
-      users: spec.approvers.users ?? [],
-      usergroups: spec.approvers.usergroups ?? [],
-    },
-    allowSelfApproval: spec.allow_self_approval,
-    channel: spec.channel ?? thread.channel,
-    ...(spec.channel === undefined ? { threadTs: thread.ts } : {}),
-    status: ApprovalStatus.Pending,
-    approvals: [],
-  };
-}
-
-/** Stores the request once, audits it, posts its card once and schedules its deadlines. */
 export async function publishApproval(
   deps: ApprovalDeps,
   request: ApprovalRecord,
 ): Promise<ApprovalRecord> {
-  const approval = await deps.approvals.createOnce(request);
+  const stored = await deps.approvals.createOnce(request);
   await deps.audit.record(
-    approvalEvent(approval, 'approval.requested', SERVICE_ACTOR, approval.createdAt, {
-      kind: approval.kind,
-      required: approval.required,
-      expiresAt: approval.expiresAt.toISOString(),
+    approvalEvent(stored, 'approval.requested', SERVICE_ACTOR, stored.createdAt, {
+      kind: stored.kind,
+      required: stored.required,
+      expiresAt: stored.expiresAt.toISOString(),
     }),
   );
-  if (approval.card === undefined) {
-    const card = await deps.notifier.postCard(approval);
-    await deps.approvals.setCard(approval.id, card);
-    approval.card = card;
-  }
+  const approval = await postCards(deps, stored);
   await deps.timers.schedule(approval);
   return approval;
-}
-
-/** What the model said in the turn that asked for the call: its stated reason. */
-function statedReason(run: RunRecord, step: StepRecord): string | undefined {
-  if (step.toolUseId === undefined) return undefined;
-  const turn = (run.transcript ?? []).find(
-    (message) =>
-      message.role === 'assistant' &&
-      message.content.some((block) => block.type === 'tool_use' && block.id === step.toolUseId),
-  );
-  const text = (turn?.content ?? [])
-    .flatMap((block: AgentContentBlock) =>
-      block.type === 'text' && typeof block.text === 'string' ? [block.text] : [],
-    )
-    .join('\n')
-    .trim();
-  return text === '' ? undefined : text;
 }

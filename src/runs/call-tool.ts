@@ -2,6 +2,7 @@ import { ApprovalStatus, approvalBinding } from '../approvals/approval';
 import { decideToolCall } from '../policy/tool-call-policy';
 import { canonicalJson } from '../shared/canonical-json';
 import { compileToolInputSchema, schemaMismatch } from '../workflows/json-schema-validator';
+import { approvalIdOf } from './approval-id';
 import { dryRunHold } from './dry-run';
 import { RunInterruptedError, type ToolCallTarget, type ToolSession } from './ports';
 import { type StepRecord, StepStatus } from './run';
@@ -144,7 +145,7 @@ async function approvalMismatch(
   step: StepRecord,
 ): Promise<string | undefined> {
   const { run } = attempt;
-  const approval = await attempt.deps.approvals.get(`${run.id}:${step.index}`);
+  const approval = await attempt.deps.approvals.get(approvalIdOf(run.id, step.index, 'call'));
   if (approval?.status !== ApprovalStatus.Approved) {
     return 'not run: no approval of this call was found';
   }

@@ -1,21 +1,22 @@
 import type { Logger } from 'pino';
 import { type ApprovalRecord, ApprovalStatus } from '../approvals/approval';
-import { approvalEvent } from '../approvals/approval-events';
-import { notRunText, updateCard } from '../approvals/decide-approval';
-import type { ApprovalNotifier, ApprovalRepository, ApprovalTimers } from '../approvals/ports';
+import { showOnCards } from '../approvals/approval-cards';
+import { closeAsCancelled } from '../approvals/decide-approval';
+import type { ApprovalRepository, ApprovalSurfaces, ApprovalTimers } from '../approvals/ports';
 import { SERVICE_ACTOR } from '../audit/audit-event';
 import type { AuditLog } from '../audit/ports';
 import { mayCancelRun } from '../policy/may-cancel-run';
 import type { Clock } from '../shared/clock';
 import type { RunQueue, RunRepository } from './ports';
 import { FINAL_RUN_STATUSES, lastChangeTo, type RunRecord, RunStatus, StepStatus } from './run';
+import { notRunText } from './run-approvals';
 
 export interface CancelRunDeps {
   runs: RunRepository;
   approvals: ApprovalRepository;
   /** Updates the cards of the approvals it closes. */
-  notifier: ApprovalNotifier;
-  /** Retries a card update Slack refused. */
+  notifier: ApprovalSurfaces;
+  /** Retries a card update a surface refused. */
   timers: Pick<ApprovalTimers, 'retryCardUpdate'>;
   queue: RunQueue;
   audit: AuditLog;
@@ -89,7 +90,7 @@ export async function cancelRun(
   });
   if (cancelled === null) {
     // It ended between the read and the update.
-    for (const approval of closed) await updateCard(deps, approval);
+    for (const approval of closed) await showOnCards(deps, approval);
     const current = await deps.runs.get(run.id);
     return current === null ? { outcome: 'unknown' } : { outcome: 'ended', run: current };
   }
@@ -151,9 +152,8 @@ async function closeOpenApprovals(
   const closed: ApprovalRecord[] = [];
   for (const approval of await deps.approvals.ofRun(runId)) {
     if (approval.status !== ApprovalStatus.Pending) continue;
-    const ended = await deps.approvals.close(approval.id, ApprovalStatus.Cancelled, by, at);
+    const ended = await closeAsCancelled(deps, approval, by, at);
     if (ended === null) continue; // decided meanwhile: its decision stands, the run records it
-    await deps.audit.record(approvalEvent(ended, 'approval.cancelled', by, at));
     closed.push(ended);
   }
   return closed;
@@ -172,7 +172,32 @@ async function closeWhatWaits(deps: CancelRunDeps, run: RunRecord): Promise<Appr
   const at = change?.at ?? deps.clock();
   const closed = await closeOpenApprovals(deps, run.id, by, at);
   const approvals = await deps.approvals.ofRun(run.id);
-  // Every call still waiting, or approved and not started, is recorded as not run.
+  await recordNotRun(deps, run, approvals, by, at);
+  for (const approval of approvals) {
+    if (approval.status === ApprovalStatus.Cancelled) await showOnCards(deps, approval);
+  }
+  if (run.announcedAt !== undefined) return closed;
+  try {
+    // A worker announces a final run; one carrying this run now finds it cancelled and stops.
+    await deps.queue.requeueRun(run.id);
+  } catch (error) {
+    // The recovery sweep announces final runs that were not; the cancel itself stands.
+    deps.log.warn(
+      { err: error, runId: run.id },
+      'could not queue the cancelled run for its announcement',
+    );
+  }
+  return closed;
+}
+
+/** Every call of the run still waiting, or approved and not started, recorded as not run. */
+async function recordNotRun(
+  deps: CancelRunDeps,
+  run: RunRecord,
+  approvals: ApprovalRecord[],
+  by: string,
+  at: Date,
+): Promise<void> {
   for (const step of run.steps) {
     if (step.status !== StepStatus.AwaitingApproval && step.status !== StepStatus.Approved)
       continue;
@@ -193,21 +218,6 @@ async function closeWhatWaits(deps: CancelRunDeps, run: RunRecord): Promise<Appr
       if (settled) break;
     }
   }
-  for (const approval of approvals) {
-    if (approval.status === ApprovalStatus.Cancelled) await updateCard(deps, approval);
-  }
-  if (run.announcedAt !== undefined) return closed;
-  try {
-    // A worker announces a final run; one carrying this run now finds it cancelled and stops.
-    await deps.queue.requeueRun(run.id);
-  } catch (error) {
-    // The recovery sweep announces final runs that were not; the cancel itself stands.
-    deps.log.warn(
-      { err: error, runId: run.id },
-      'could not queue the cancelled run for its announcement',
-    );
-  }
-  return closed;
 }
 
 /** A refused attempt is audited; a failure to record it does not change the answer. */

@@ -1,6 +1,6 @@
-import { requestOutcomeDecision } from '../approvals/outcome-unknown';
 import type { ApprovalDeps } from '../approvals/request-approval';
 import type { Clock } from '../shared/clock';
+import { requestOutcomeDecision } from './ask-for-approval';
 import type { RunRepository } from './ports';
 import { ACTIVE_RUN_STATUSES, type RunRecord, RunStatus, StepStatus } from './run';
 

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import { requestOutcomeDecision } from '../approvals/outcome-unknown';
-import type { ApprovalNotifier, ApprovalRepository, ApprovalTimers } from '../approvals/ports';
-import { type ApprovalDeps, requestApproval } from '../approvals/request-approval';
+import type { ApprovalRepository, ApprovalSurfaces, ApprovalTimers } from '../approvals/ports';
+import type { ApprovalDeps } from '../approvals/request-approval';
 import type { AuditLog } from '../audit/ports';
 import type { Clock } from '../shared/clock';
+import { requestApproval, requestOutcomeDecision } from './ask-for-approval';
 import {
   type AgentModel,
   type AgentProgress,
@@ -32,7 +32,7 @@ export interface ExecuteRunDeps {
   tools: ToolRunner;
   /** Where calls that need approval are asked for, and their cards posted. */
   approvals: ApprovalRepository;
-  approvalNotifier: ApprovalNotifier;
+  approvalNotifier: ApprovalSurfaces;
   approvalTimers: ApprovalTimers;
   /** The model of agent runs; without one, agent workflows fail with a clear message. */
   model?: AgentModel;

@@ -1,11 +1,14 @@
 import type { webApi } from '@slack/bolt';
 import type { ApprovalRecord, CardRef } from '../approvals/approval';
-import type { ApprovalNotifier } from '../approvals/ports';
+import type { ApprovalSurface } from '../approvals/ports';
 import { approvalCard, approvalEscalation, approvalReminder } from './blocks/approval-card';
 import { messageLink } from './blocks/approval-text';
+import { SLACK_SURFACE, slackCard, slackCardOf } from './blocks/slack-card';
 
-/** Approval cards and approvers' direct messages through the Web API. */
-export class SlackApprovalNotifier implements ApprovalNotifier {
+/** Approval cards and approvers' direct messages through the Web API: Slack as an approval surface. */
+export class SlackApprovalNotifier implements ApprovalSurface {
+  readonly name = SLACK_SURFACE;
+
   constructor(private readonly client: webApi.WebClient) {}
 
   async postCard(approval: ApprovalRecord): Promise<CardRef> {
@@ -19,11 +22,12 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
     return { channel: posted.channel, ts: posted.ts };
   }
 
-  async updateCard(approval: ApprovalRecord): Promise<void> {
-    if (approval.card === undefined) return;
+  async updateCard(approval: ApprovalRecord, ref: CardRef): Promise<void> {
+    const card = slackCard(ref);
+    if (card === undefined) return;
     await this.client.chat.update({
-      channel: approval.card.channel,
-      ts: approval.card.ts,
+      channel: card.channel,
+      ts: card.ts,
       ...approvalCard(approval),
     });
   }
@@ -33,7 +37,8 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
     approval: ApprovalRecord,
     what: 'reminder' | 'escalation',
   ): Promise<void> {
-    const link = approval.card ? messageLink(approval.card, approval.threadTs) : '';
+    const card = slackCardOf(approval);
+    const link = card ? messageLink(card, approval.threadTs) : '';
     const message =
       what === 'reminder' ? approvalReminder(approval, link) : approvalEscalation(approval, link);
     for (const user of users) {

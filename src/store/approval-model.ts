@@ -1,7 +1,10 @@
 import { type Connection, type Model, Schema } from 'mongoose';
 
-/** Bumped when the stored shape changes. */
-export const APPROVAL_SCHEMA_VERSION = 1;
+/**
+ * Bumped when the stored shape changes. 2: `cards`, by surface (version 1 held one Slack `card`,
+ * which is still read, and still written for Slack's card so a version 1 process can update it).
+ */
+export const APPROVAL_SCHEMA_VERSION = 2;
 
 const people = { users: [String], usergroups: [String] };
 
@@ -40,6 +43,8 @@ const approvalSchema = new Schema(
     decidedBy: String,
     decidedAt: Date,
     decisionNote: String,
+    // Each surface's card, by the surface's name: `{ slack: { channel, ts } }`.
+    cards: { type: Schema.Types.Mixed, default: undefined },
     card: { type: { channel: String, ts: String }, _id: false, default: undefined },
     expiresAt: { type: Date, required: true },
     remindAt: Date,

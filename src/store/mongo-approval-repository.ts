@@ -1,10 +1,12 @@
 import type { Model } from 'mongoose';
-import type {
-  ApprovalRecord,
-  ApprovalStatus,
-  ApprovalVote,
-  CardRef,
-  People,
+import {
+  type ApprovalRecord,
+  type ApprovalStatus,
+  type ApprovalVote,
+  type CardRef,
+  FIRST_SURFACE,
+  type People,
+  type SurfaceCard,
 } from '../approvals/approval';
 import type { ApprovalRepository, ClosedStatus } from '../approvals/ports';
 import type { ApprovalClaimDocument } from './approval-claim-model';
@@ -49,7 +51,7 @@ function toRecord(doc: ApprovalDocument): ApprovalRecord {
     ...optional('decidedBy'),
     ...optional('decidedAt'),
     ...optional('decisionNote'),
-    ...(doc.card?.ts ? { card: { channel: doc.card.channel, ts: doc.card.ts } } : {}),
+    ...cardsFields(doc),
     createdAt: doc.createdAt,
     expiresAt: doc.expiresAt,
     ...optional('remindAt'),
@@ -59,6 +61,26 @@ function toRecord(doc: ApprovalDocument): ApprovalRecord {
   } as ApprovalRecord;
 }
 
+/**
+ * The cards of a document: its `cards` by surface, or, in a document of schema version 1, the one
+ * Slack `card` (left for `cardsOf` to read as Slack's).
+ */
+function cardsFields(doc: ApprovalDocument): Pick<ApprovalRecord, 'cards' | 'card'> {
+  if (doc.cards && typeof doc.cards === 'object') {
+    const cards = Object.entries(doc.cards as Record<string, CardRef>);
+    return { cards: cards.map(([surface, ref]) => ({ surface, ref: { ...ref } })) };
+  }
+  return doc.card?.ts ? { card: { channel: doc.card.channel, ts: doc.card.ts } } : {};
+}
+
+/** The document fields that record a card: by surface, and Slack's also where version 1 keeps it. */
+function cardFields(card: SurfaceCard): Record<string, unknown> {
+  return {
+    [`cards.${card.surface}`]: card.ref,
+    ...(card.surface === FIRST_SURFACE ? { card: card.ref } : {}),
+  };
+}
+
 export class MongoApprovalRepository implements ApprovalRepository {
   constructor(
     private readonly model: Model<ApprovalDocument>,
@@ -66,7 +88,8 @@ export class MongoApprovalRepository implements ApprovalRepository {
   ) {}
 
   async createOnce(approval: ApprovalRecord): Promise<ApprovalRecord> {
-    const { id, approvals, createdAt, ...rest } = approval;
+    // Cards are recorded as they are posted (addCard).
+    const { id, approvals, createdAt, cards: _cards, card: _card, ...rest } = approval;
     try {
       await this.model.create({
         _id: id,
@@ -124,8 +147,8 @@ export class MongoApprovalRepository implements ApprovalRepository {
     return current.filter((approval): approval is ApprovalRecord => approval !== null);
   }
 
-  async setCard(id: string, card: CardRef): Promise<void> {
-    await this.model.updateOne({ _id: id }, { $set: { card } });
+  async addCard(id: string, card: SurfaceCard): Promise<void> {
+    await this.model.updateOne({ _id: id }, { $set: cardFields(card) });
   }
 
   async addVote(

@@ -7,6 +7,7 @@ import { visibleText } from './arguments-text';
 import { clipLine, fitText, inlineCode, slackDate, userMention } from './mrkdwn';
 import { runLine } from './run-list';
 import { note, packSections, SECTION_TEXT, section } from './sections';
+import { slackCardOf } from './slack-card';
 
 /** At most this many approvals are listed, each with its buttons; the rest are counted. */
 export const HOME_APPROVALS = 20;
@@ -47,15 +48,9 @@ function summary(approval: ApprovalRecord): string {
   if (approval.approvals.length > 0) {
     lines.push(`:ballot_box_with_check: ${quorumLine(approval)}`);
   }
-  if (approval.card) {
-    lines.push(
-      cardLinkText(
-        messageLink(approval.card, approval.threadTs),
-        approval.card.channel,
-        'The card',
-      ),
-    );
-  }
+  const card = slackCardOf(approval);
+  if (card)
+    lines.push(cardLinkText(messageLink(card, approval.threadTs), card.channel, 'The card'));
   return fitText(lines.join('\n'), SECTION_TEXT);
 }
 

@@ -1,4 +1,4 @@
-import type { ApprovalRecord, CardRef, People } from '../../approvals/approval';
+import type { ApprovalRecord, People } from '../../approvals/approval';
 import { cutEnd, visibleText } from './arguments-text';
 import {
   channelMention,
@@ -8,6 +8,7 @@ import {
   usergroupMention,
   userMention,
 } from './mrkdwn';
+import type { SlackCard } from './slack-card';
 
 /** Beyond this many people, a list says how many more there are. */
 const LISTED_PEOPLE = 20;
@@ -88,7 +89,7 @@ export function cardLinkText(cardLink: string, channel: string, label: string): 
 }
 
 /** A link to a message (the card), for direct messages and App Home that point at it. */
-export function messageLink(card: CardRef, threadTs?: string): string {
+export function messageLink(card: SlackCard, threadTs?: string): string {
   const link = `https://slack.com/archives/${card.channel}/p${card.ts.replace('.', '')}`;
   return threadTs ? `${link}?thread_ts=${threadTs}&cid=${card.channel}` : link;
 }

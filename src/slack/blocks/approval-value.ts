@@ -1,4 +1,5 @@
 import type { ApprovalRecord } from '../../approvals/approval';
+import { parseApprovalId } from '../../runs/approval-id';
 import { isRunId } from '../../runs/run-id';
 
 /** The `action_id`s of a card's buttons: the listeners register these. */
@@ -26,15 +27,16 @@ export function approvalValue(approval: Pick<ApprovalRecord, 'id' | 'binding'>):
   return `${approval.id}|${approval.binding}`;
 }
 
-const VALUE = /^([^|:]+):(0|[1-9][0-9]{0,8})(:outcome)?\|([0-9a-f]{64})$/;
+const BINDING = /^[0-9a-f]{64}$/;
 
 /** The approval id and binding a button's value names; undefined unless both are well-formed. */
 export function parseApprovalValue(
   value: string,
 ): { approvalId: string; binding: string } | undefined {
-  const match = VALUE.exec(value);
-  if (match === null) return undefined;
-  const [, runId = '', step = '', outcome = '', binding = ''] = match;
-  if (!isRunId(runId)) return undefined;
-  return { approvalId: `${runId}:${step}${outcome}`, binding };
+  const [approvalId = '', binding = '', ...rest] = value.split('|');
+  const id = parseApprovalId(approvalId);
+  if (id === undefined || !isRunId(id.runId) || rest.length > 0 || !BINDING.test(binding)) {
+    return undefined;
+  }
+  return { approvalId, binding };
 }

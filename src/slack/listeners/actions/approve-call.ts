@@ -1,4 +1,4 @@
-import { decideApproval } from '../../../approvals/decide-approval';
+import { answerApprover } from '../../../approvals/answer-approver';
 import { parseApprovalValue } from '../../blocks/approval-value';
 import { republishAppHome } from '../../publish-app-home';
 import type { CommandDeps } from '../commands/deps';
@@ -14,10 +14,10 @@ export async function approveCall(deps: CommandDeps, args: ButtonArgs): Promise<
     await tellClicker(args, 'This button does not name an approval; nothing was decided.');
     return;
   }
-  const result = await decideApproval(deps.decisions, {
+  const result = await answerApprover(deps.decisions, {
     ...value,
     userId: args.body.user.id,
-    decision: 'approve',
+    choice: 'approve',
   });
   const answer = decisionAnswer(result);
   if (answer !== undefined) await tellClicker(args, answer);

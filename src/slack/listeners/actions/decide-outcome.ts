@@ -1,4 +1,5 @@
-import { decideOutcome, type OutcomeChoice } from '../../../approvals/outcome-unknown';
+import { answerApprover } from '../../../approvals/answer-approver';
+import type { OutcomeChoice } from '../../../approvals/ports';
 import { parseApprovalValue } from '../../blocks/approval-value';
 import { republishAppHome } from '../../publish-app-home';
 import type { CommandDeps } from '../commands/deps';
@@ -17,7 +18,7 @@ export async function decideCallOutcome(
     await tellClicker(args, 'This button does not name a decision to make; nothing was decided.');
     return;
   }
-  const result = await decideOutcome(deps.decisions, {
+  const result = await answerApprover(deps.decisions, {
     ...value,
     userId: args.body.user.id,
     choice,

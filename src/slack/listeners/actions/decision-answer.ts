@@ -1,5 +1,5 @@
+import type { ApproverAnswer } from '../../../approvals/answer-approver';
 import type { ApprovalRecord } from '../../../approvals/approval';
-import type { DecisionResult } from '../../../approvals/decide-approval';
 import { slackDate, userMention } from '../../blocks/mrkdwn';
 
 function decidedBy(approval: ApprovalRecord): string {
@@ -15,8 +15,10 @@ function decidedBy(approval: ApprovalRecord): string {
  * What the clicker is told privately when their click did not simply count, or undefined when
  * the card's update says it all.
  */
-export function decisionAnswer(result: DecisionResult): string | undefined {
+export function decisionAnswer(result: ApproverAnswer): string | undefined {
   switch (result.outcome) {
+    case 'reason_needed':
+      return 'Say why you deny this, so the requester (and the agent) know; nothing was decided.';
     case 'unknown':
       return 'This approval no longer exists, so nothing was decided.';
     case 'mismatch':
@@ -26,9 +28,9 @@ export function decisionAnswer(result: DecisionResult): string | undefined {
         ? 'This asks what to do about a call that was interrupted, not for an approval: choose *Retry*, *Mark as done* or *Abort run* on its card. Nothing was decided.'
         : 'This card asks for an approval of a call: *Approve* or *Deny* it. Retry, Mark as done and Abort run are for a call that was interrupted; nothing was decided.';
     case 'not_waiting':
-      return result.runStatus === 'queued' || result.runStatus === 'running'
+      return result.status === 'queued' || result.status === 'running'
         ? 'The run is still ending its interrupted attempt; nothing was decided. Try again in a moment.'
-        : `The run is not waiting for this decision (it is ${result.runStatus ?? 'not recorded'}); nothing was decided.`;
+        : `The run is not waiting for this decision (it is ${result.status ?? 'not recorded'}); nothing was decided.`;
     case 'not_allowed':
       return result.why === 'own_run'
         ? 'You started this run, so you may not approve its calls.'

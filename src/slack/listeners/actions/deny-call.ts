@@ -1,4 +1,4 @@
-import { checkDecider } from '../../../approvals/decide-approval';
+import { answerApprover } from '../../../approvals/answer-approver';
 import { denyReasonModal } from '../../blocks/approval-card';
 import { parseApprovalValue } from '../../blocks/approval-value';
 import { republishAppHome } from '../../publish-app-home';
@@ -14,13 +14,13 @@ export async function denyCall(deps: CommandDeps, args: ButtonArgs): Promise<voi
     await tellClicker(args, 'This button does not name an approval; nothing was decided.');
     return;
   }
-  const checked = await checkDecider(deps.decisions, {
+  // No reason yet: the answer is whether they may deny, and the modal asks them why.
+  const checked = await answerApprover(deps.decisions, {
     ...value,
     userId: args.body.user.id,
-    kind: 'call',
-    decision: 'deny',
+    choice: 'deny',
   });
-  if ('outcome' in checked) {
+  if (checked.outcome !== 'reason_needed') {
     await tellClicker(args, decisionAnswer(checked) ?? 'Nothing was decided.');
     // Decided meanwhile, or not theirs to decide after all: Home shows it no more.
     if (clickedInHome(args)) await republishAppHome(deps, args.client, args.body.user.id);

@@ -1,5 +1,5 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
-import { type DecisionResult, decideApproval } from '../../../approvals/decide-approval';
+import { type ApproverAnswer, answerApprover } from '../../../approvals/answer-approver';
 import { within } from '../../../shared/within';
 import { DENY_REASON_VIEW, parseApprovalValue } from '../../blocks/approval-value';
 import { republishAppHome } from '../../publish-app-home';
@@ -17,7 +17,7 @@ const ANSWER_IN_MODAL_MS = 2_000;
 const UNCONFIRMED =
   'Countersign could not confirm this denial (its database or queue did not answer). Submit it again: a denial already recorded is not recorded twice.';
 
-type Settled = { result: DecisionResult } | { error: unknown };
+type Settled = { result: ApproverAnswer } | { error: unknown };
 
 /** What the denier is told when the denial did not simply count, or undefined when it did. */
 function answerFor(deps: CommandDeps, settled: Settled): string | undefined {
@@ -42,10 +42,10 @@ export async function submitDenyReason(deps: CommandDeps, args: Args): Promise<v
     ack({ response_action: 'errors', errors: { [DENY_REASON_VIEW.blockId]: text } });
   if (value === undefined) return void (await fail('This form does not name an approval.'));
   if (!reason) return void (await fail('Say why, so the requester (and the agent) know.'));
-  const deciding: Promise<Settled> = decideApproval(deps.decisions, {
+  const deciding: Promise<Settled> = answerApprover(deps.decisions, {
     ...value,
     userId: body.user.id,
-    decision: 'deny',
+    choice: 'deny',
     reason,
   }).then(
     (result) => ({ result }),

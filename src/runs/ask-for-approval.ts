@@ -1,0 +1,112 @@
+import { type ApprovalRecord, ApprovalStatus, approvalBinding } from '../approvals/approval';
+import { type ApprovalDeps, publishApproval } from '../approvals/request-approval';
+import type { ApprovalSpec } from '../workflows/manifest-schema';
+import { approvalIdOf } from './approval-id';
+import type { AgentContentBlock, RunRecord, StepRecord, ThreadRef } from './run';
+
+/**
+ * Asks for the approval of a call that waits for one: stored once (its id is the call's), audited,
+ * its card posted once, its expiry, reminder and escalation handed to the queue. Safe to repeat
+ * after a crash at any point.
+ * @throws Error when the manifest names no approvers (validation refuses such a manifest).
+ */
+export async function requestApproval(
+  deps: ApprovalDeps,
+  run: RunRecord,
+  step: StepRecord,
+  thread: ThreadRef,
+): Promise<ApprovalRecord> {
+  const spec = run.manifest.approval;
+  if (spec === undefined) throw new Error(`${run.workflow} names no approvers`);
+  const asked = step.startedAt.getTime();
+  const remindAt = spec.remind_after === undefined ? undefined : asked + spec.remind_after;
+  const expiresAt = asked + spec.timeout;
+  const reason = statedReason(run, step);
+  return publishApproval(deps, {
+    ...callToDecide(run, step, spec, thread),
+    id: approvalIdOf(run.id, step.index, 'call'),
+    kind: 'call',
+    ...(reason ? { reason } : {}),
+    required: spec.required,
+    onTimeout: spec.on_timeout,
+    createdAt: step.startedAt,
+    expiresAt: new Date(expiresAt),
+    ...(remindAt === undefined ? {} : { remindAt: new Date(remindAt) }),
+    // Halfway between the reminder and the expiry, the escalation people join the approvers.
+    ...(remindAt !== undefined && spec.escalate_to
+      ? { escalateAt: new Date(remindAt + (expiresAt - remindAt) / 2) }
+      : {}),
+  });
+}
+
+/** What every request about a call holds: the call, its binding, who decides, where the card goes. */
+export function callToDecide(
+  run: RunRecord,
+  step: StepRecord,
+  spec: ApprovalSpec,
+  thread: ThreadRef,
+) {
+  return {
+    runId: run.id,
+    step: step.index,
+    workflow: run.workflow,
+    tool: step.tool,
+    ...(step.mcpTool !== undefined ? { mcpTool: step.mcpTool } : {}),
+    args: step.args,
+    risk: step.risk ?? 'high',
+    binding: approvalBinding({ ...step, manifestHash: run.manifestHash }),
+    manifestHash: run.manifestHash,
+    requesterId: run.requester.userId,
+    approvers: {
+      users: spec.approvers.users ?? [],
+      usergroups: spec.approvers.usergroups ?? [],
+    },
+    allowSelfApproval: spec.allow_self_approval,
+    channel: spec.channel ?? thread.channel,
+    ...(spec.channel === undefined ? { threadTs: thread.ts } : {}),
+    status: ApprovalStatus.Pending,
+    approvals: [],
+  };
+}
+
+/**
+ * A call above low risk was interrupted while executing (a crash): it may or may not have run,
+ * so it is not repeated blindly. Its approvers get a card to decide: retry it, mark it done, or
+ * abort the run. Stored and posted once; it expires like an approval (the run then stays as it is).
+ */
+export async function requestOutcomeDecision(
+  deps: ApprovalDeps,
+  run: RunRecord,
+  step: StepRecord,
+  thread: ThreadRef,
+): Promise<ApprovalRecord | undefined> {
+  const spec = run.manifest.approval;
+  if (spec === undefined) return undefined; // nobody to ask: the run just needs attention
+  const now = deps.clock();
+  return publishApproval(deps, {
+    ...callToDecide(run, step, spec, thread),
+    id: approvalIdOf(run.id, step.index, 'outcome_unknown'),
+    kind: 'outcome_unknown',
+    required: 1,
+    onTimeout: 'expire',
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + spec.timeout),
+  });
+}
+
+/** What the model said in the turn that asked for the call: its stated reason. */
+function statedReason(run: RunRecord, step: StepRecord): string | undefined {
+  if (step.toolUseId === undefined) return undefined;
+  const turn = (run.transcript ?? []).find(
+    (message) =>
+      message.role === 'assistant' &&
+      message.content.some((block) => block.type === 'tool_use' && block.id === step.toolUseId),
+  );
+  const text = (turn?.content ?? [])
+    .flatMap((block: AgentContentBlock) =>
+      block.type === 'text' && typeof block.text === 'string' ? [block.text] : [],
+    )
+    .join('\n')
+    .trim();
+  return text === '' ? undefined : text;
+}
