@@ -143,7 +143,7 @@ export function routeRequests(routes: Route[], log: Logger): RequestListener {
   };
 }
 
-/** Serves routes on their own: the worker role and Socket Mode, which have no Slack receiver. */
+/** A server that answers every request from `routes` (the service has one, with every surface on it). */
 export function serveRoutes(routes: Route[], log: Logger): Server {
   return createServer(routeRequests(routes, log));
 }
