@@ -53,16 +53,7 @@ export function createSlackApp(
   deps: CommandDeps,
 ): SlackApp {
   const logger = boltLogger(log);
-  const clientOptions = {
-    ...webClientOptions({
-      fetch: web.fetch,
-      apiUrl: config.SLACK_API_URL,
-      log,
-      timeoutMs: LISTENER_CALL_TIMEOUT_MS,
-    }),
-    // Not Web API's default ten retries over 30 minutes: the answer is worth little after a minute.
-    retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2_000 },
-  };
+  const clientOptions = listenerClientOptions(config, web, log);
   const way =
     config.SLACK_APP_TOKEN === undefined
       ? overHttp(config, logger)
@@ -85,6 +76,20 @@ export function createSlackApp(
     routes: way.routes,
     connect: () => way.connect(app),
     disconnect: () => way.disconnect(app),
+  };
+}
+
+/** The listeners' calls (App's client, respond()): bounded, and retried a little while a person waits. */
+function listenerClientOptions(config: Config, web: SlackWeb, log: Logger) {
+  return {
+    ...webClientOptions({
+      fetch: web.fetch,
+      apiUrl: config.SLACK_API_URL,
+      log,
+      timeoutMs: LISTENER_CALL_TIMEOUT_MS,
+    }),
+    // Not Web API's default ten retries over 30 minutes: the answer is worth little after a minute.
+    retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2_000 },
   };
 }
 
