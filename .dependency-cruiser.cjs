@@ -42,6 +42,13 @@ module.exports = {
       to: { path: '^src/(main|service)\\.ts$' },
     },
     {
+      name: 'composition-on-top',
+      severity: 'error',
+      comment: 'src/compose holds the pieces service.ts starts; only service.ts starts them.',
+      from: { path: '^src/', pathNot: '^src/(service\\.ts$|compose/)' },
+      to: { path: '^src/compose/' },
+    },
+    {
       name: 'resolvable',
       severity: 'error',
       comment: 'An import that resolves to nothing.',

@@ -46,9 +46,7 @@ async function serve(roles: ServiceRoles): Promise<void> {
   // One redactor for the log and the service: the service teaches it the secret values.
   const redactor = new Redactor();
   const log = createLogger(config.LOG_LEVEL, undefined, redactor);
-  const service = await orExitOnConfigError(() =>
-    startService(config, roles, log, undefined, redactor),
-  );
+  const service = await orExitOnConfigError(() => startService({ config, roles, log, redactor }));
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -7,6 +7,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { Registry } from 'prom-client';
+import { within } from '../shared/within';
 import type { Logger } from './logger';
 
 export interface Route {
@@ -25,22 +26,18 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+/** Each check's answer: `ok`, its error's message, or `no answer in N ms` past `timeoutMs`. */
 async function checkAll(checks: ReadinessChecks, timeoutMs: number) {
   const entries = await Promise.all(
     Object.entries(checks).map(async ([name, check]) => {
-      let timer: NodeJS.Timeout | undefined;
       try {
-        await Promise.race([
-          check(),
-          new Promise((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs);
-          }),
-        ]);
-        return [name, 'ok'] as const;
+        const answer = await within(
+          timeoutMs,
+          check().then(() => 'ok' as const),
+        );
+        return [name, answer ?? `no answer in ${timeoutMs} ms`] as const;
       } catch (error) {
         return [name, (error as Error).message] as const;
-      } finally {
-        clearTimeout(timer);
       }
     }),
   );
@@ -146,7 +143,7 @@ export function routeRequests(routes: Route[], log: Logger): RequestListener {
   };
 }
 
-/** Serves routes on their own: the worker role and Socket Mode, which have no Slack receiver. */
+/** A server that answers every request from `routes` (the service has one, with every surface on it). */
 export function serveRoutes(routes: Route[], log: Logger): Server {
   return createServer(routeRequests(routes, log));
 }

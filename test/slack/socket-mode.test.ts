@@ -152,6 +152,11 @@ describe('Socket Mode, end to end through the WebSocket, BullMQ and MongoDB', ()
     expect(await response.json()).toEqual({ status: 'ok' });
   });
 
+  it('has no /slack/events route: events come over the socket, not through the server', async () => {
+    const response = await fetch(`${h.baseUrl}/slack/events`, { method: 'POST' });
+    expect(response.status).toBe(404);
+  });
+
   it('reconnects when Slack asks it to (disconnect: refresh_requested) and keeps working', async () => {
     const before = socket.totalConnections;
     socket.requestDisconnect();

@@ -73,13 +73,13 @@ export async function startHarness(name: string, options: HarnessOptions = {}): 
     },
   });
   const redactor = new Redactor();
-  const service = await startService(
+  const service = await startService({
     config,
-    options.roles ?? { http: true, worker: true },
-    createLogger('debug', sink, redactor),
-    options.clock,
+    roles: options.roles ?? { http: true, worker: true },
+    log: createLogger('debug', sink, redactor),
     redactor,
-  );
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   const baseUrl = `http://127.0.0.1:${service.port}`;
   const db = await mongoose.createConnection(mongoUri).asPromise();
   let responses = 0;

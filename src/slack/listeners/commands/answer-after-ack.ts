@@ -1,4 +1,5 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs, types } from '@slack/bolt';
+import { within } from '../../../shared/within';
 import type { CommandDeps } from './deps';
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
@@ -37,25 +38,24 @@ async function answer(
   unavailable: string,
 ): Promise<void> {
   const log = deps.log.child({ subcommand });
-  let message: Answer;
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    message = await Promise.race([
-      read(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`no answer within ${READ_TIMEOUT_MS} ms`)),
-          READ_TIMEOUT_MS,
-        );
-      }),
-    ]);
-  } catch (error) {
-    log.error({ err: error }, 'could not read the runs to answer a command');
-    message = { text: unavailable };
-  } finally {
-    clearTimeout(timer);
-  }
+  const message = await readOrExplain(read, log, unavailable);
   await respond({ response_type: 'ephemeral', ...message }).catch((error) =>
     log.warn({ err: error }, 'could not answer through the response_url'),
   );
+}
+
+/** What `read` gives; past READ_TIMEOUT_MS, or when it fails, the `unavailable` text (logged). */
+async function readOrExplain(
+  read: () => Promise<Answer>,
+  log: CommandDeps['log'],
+  unavailable: string,
+): Promise<Answer> {
+  try {
+    const message = await within(READ_TIMEOUT_MS, read());
+    if (message !== undefined) return message;
+    throw new Error(`no answer within ${READ_TIMEOUT_MS} ms`);
+  } catch (error) {
+    log.error({ err: error }, 'could not read the runs to answer a command');
+    return { text: unavailable };
+  }
 }
