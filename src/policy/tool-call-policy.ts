@@ -1,26 +1,13 @@
-import picomatch from 'picomatch';
 import { formatDuration } from '../workflows/duration';
-import type { ApprovalSpec, ToolSpec, WorkflowManifest } from '../workflows/manifest-schema';
+import type { ApprovalSpec, WorkflowManifest } from '../workflows/manifest-schema';
 import { findTool, secretsUsedBy } from '../workflows/manifest-tools';
+import { kindOf } from '../workflows/tool-kinds';
 
 /** What may happen to one tool call: run now, wait for a human's yes, or never. */
 export type ToolCallDecision =
   | { decision: 'allow' }
   | { decision: 'approve'; approval: ApprovalSpec | undefined }
   | { decision: 'deny'; reason: string };
-
-/** The risk of one tool of an MCP server by its rules: deny, then high, then low globs, else the default. */
-export function mcpToolRisk(
-  rules: Extract<ToolSpec, { mcp: string }>['risk'],
-  toolName: string,
-): 'low' | 'high' | 'deny' {
-  const matches = (globs: string[] | undefined) =>
-    (globs ?? []).some((glob) => picomatch.isMatch(toolName, glob));
-  if (matches(rules.deny)) return 'deny';
-  if (matches(rules.high)) return 'high';
-  if (matches(rules.low)) return 'low';
-  return rules.default;
-}
 
 /**
  * The policy for a call of `toolName` (for an MCP server, `mcpTool` names the server's tool).
@@ -35,13 +22,14 @@ export function decideToolCall(
   if (tool === undefined) {
     return { decision: 'deny', reason: `"${toolName}" is not a tool of ${manifest.name}` };
   }
-  if ('mcp' in tool && mcpTool === undefined) {
+  const kind = kindOf(tool);
+  if (kind.servesMany && mcpTool === undefined) {
     return {
       decision: 'deny',
-      reason: `"${toolName}" is an MCP server of ${manifest.name}; call one of its tools (${toolName}__<tool>)`,
+      reason: `"${toolName}" is ${kind.noun} of ${manifest.name}; call one of its tools (${toolName}__<tool>)`,
     };
   }
-  const risk = 'mcp' in tool ? mcpToolRisk(tool.risk, mcpTool ?? '') : tool.risk;
+  const risk = kind.risk(mcpTool ?? '');
   if (risk === 'deny') {
     return {
       decision: 'deny',

@@ -1,5 +1,6 @@
 import { decideToolCall, describeApproval, usesSecrets } from '../policy/tool-call-policy';
 import type { WorkflowManifest } from '../workflows/manifest-schema';
+import { kindOf } from '../workflows/tool-kinds';
 import { type StepRecord, StepStatus } from './run';
 
 /**
@@ -40,21 +41,10 @@ export function dryRunResult(steps: readonly StepRecord[]): string {
  */
 export function agentToolPolicy(manifest: WorkflowManifest): string {
   const lines = [`Dry run of an agent workflow: the model would choose among these tools.`];
-  for (const tool of manifest.tools) {
-    if ('mcp' in tool) {
-      const rules = (['low', 'high', 'deny'] as const)
-        .map((risk) => (tool.risk[risk]?.length ? `${risk}: ${tool.risk[risk]?.join(', ')}` : ''))
-        .filter(Boolean);
-      lines.push(
-        `• ${tool.mcp} (MCP server): ${rules.join('; ')}${rules.length ? '; ' : ''}any other tool: ${tool.risk.default}`,
-      );
-      continue;
-    }
-    lines.push(
-      `• ${tool.name}: ${dryRunHold(manifest, tool.name) ?? 'low risk: would run at once'}`,
-    );
-  }
-  if (manifest.tools.some((tool) => 'mcp' in tool) && manifest.approval) {
+  const hold = (toolName: string) => dryRunHold(manifest, toolName);
+  for (const tool of manifest.tools) lines.push(kindOf(tool).dryRunLine(hold));
+  // The lines of a tool that serves many tools give its rules, not who would approve.
+  if (manifest.tools.some((tool) => kindOf(tool).servesMany) && manifest.approval) {
     lines.push(`High-risk calls would wait for ${describeApproval(manifest.approval)}.`);
   }
   return lines.join('\n');

@@ -1,5 +1,6 @@
-import { decideToolCall, mcpToolRisk } from '../../src/policy/tool-call-policy';
+import { decideToolCall } from '../../src/policy/tool-call-policy';
 import { parseManifest } from '../../src/workflows/load-workflows';
+import { mcpToolRisk } from '../../src/workflows/tool-kinds';
 
 const loaded = parseManifest(
   'm.yaml',
