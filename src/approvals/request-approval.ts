@@ -3,6 +3,7 @@ import { SERVICE_ACTOR } from '../audit/audit-event';
 import type { AuditLog } from '../audit/ports';
 import type { AgentContentBlock, RunRecord, StepRecord, ThreadRef } from '../runs/run';
 import type { Clock } from '../shared/clock';
+import { callTarget } from '../workflows/call-target';
 import type { ApprovalSpec } from '../workflows/manifest-schema';
 import { type ApprovalRecord, ApprovalStatus, approvalBinding } from './approval';
 import { approvalEvent } from './approval-events';
@@ -63,8 +64,7 @@ export function callToDecide(
     runId: run.id,
     step: step.index,
     workflow: run.workflow,
-    tool: step.tool,
-    ...(step.mcpTool !== undefined ? { mcpTool: step.mcpTool } : {}),
+    ...callTarget(step),
     args: step.args,
     risk: step.risk ?? 'high',
     binding: approvalBinding({ ...step, manifestHash: run.manifestHash }),

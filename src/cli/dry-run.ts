@@ -70,7 +70,7 @@ export async function dryRunInTerminal(request: TerminalDryRun): Promise<number>
         string,
         unknown
       >;
-      const hold = dryRunHold(manifest, step.tool);
+      const hold = dryRunHold(manifest, { tool: step.tool });
       if (hold !== undefined) {
         simulated++;
         write(`${label}  simulated: ${hold}\n    arguments: ${canonicalJson(args)}\n`);

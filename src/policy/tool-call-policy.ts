@@ -1,3 +1,4 @@
+import { type CallTarget, nameOfCall } from '../workflows/call-target';
 import { formatDuration } from '../workflows/duration';
 import type { ApprovalSpec, WorkflowManifest } from '../workflows/manifest-schema';
 import { findTool, secretsUsedBy } from '../workflows/manifest-tools';
@@ -10,31 +11,24 @@ export type ToolCallDecision =
   | { decision: 'deny'; reason: string };
 
 /**
- * The policy for a call of `toolName` (for an MCP server, `mcpTool` names the server's tool).
- * A tool the manifest does not define is denied.
+ * The policy for a call of a manifest tool (for a tool that serves many, an MCP server, of one of
+ * its tools). A tool the manifest does not define is denied.
  */
-export function decideToolCall(
-  manifest: WorkflowManifest,
-  toolName: string,
-  mcpTool?: string,
-): ToolCallDecision {
-  const tool = findTool(manifest, toolName);
+export function decideToolCall(manifest: WorkflowManifest, call: CallTarget): ToolCallDecision {
+  const tool = findTool(manifest, call.tool);
   if (tool === undefined) {
-    return { decision: 'deny', reason: `"${toolName}" is not a tool of ${manifest.name}` };
+    return { decision: 'deny', reason: `"${call.tool}" is not a tool of ${manifest.name}` };
   }
   const kind = kindOf(tool);
-  if (kind.servesMany && mcpTool === undefined) {
+  if (kind.servesMany && call.mcpTool === undefined) {
     return {
       decision: 'deny',
-      reason: `"${toolName}" is ${kind.noun} of ${manifest.name}; call one of its tools (${toolName}__<tool>)`,
+      reason: `"${call.tool}" is ${kind.noun} of ${manifest.name}; call one of its tools (${call.tool}__<tool>)`,
     };
   }
-  const risk = kind.risk(mcpTool ?? '');
+  const risk = kind.risk(call.mcpTool ?? '');
   if (risk === 'deny') {
-    return {
-      decision: 'deny',
-      reason: `the rules of ${manifest.name} deny ${toolName}/${mcpTool}`,
-    };
+    return { decision: 'deny', reason: `the rules of ${manifest.name} deny ${nameOfCall(call)}` };
   }
   return risk === 'low'
     ? { decision: 'allow' }

@@ -1,3 +1,4 @@
+import { callTarget } from '../workflows/call-target';
 import { renderTemplate } from '../workflows/template';
 import { gateToolCall, resumeToolCall } from './call-tool';
 import { ModelError, RunInterruptedError, type ToolSession } from './ports';
@@ -180,11 +181,7 @@ async function settleToolUse(
     tool === undefined
       ? // Not a tool of this workflow: the policy denies it by name.
         { tool: use.name }
-      : {
-          tool: tool.tool,
-          ...(tool.mcpTool !== undefined ? { mcpTool: tool.mcpTool } : {}),
-          inputSchema: tool.inputSchema,
-        };
+      : { ...callTarget(tool), inputSchema: tool.inputSchema };
   return gateToolCall(carrier, session, {
     index,
     ...target,

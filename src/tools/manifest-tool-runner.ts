@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import { decideToolCall } from '../policy/tool-call-policy';
 import {
-  type ToolCallTarget,
   type ToolDescriptor,
   type ToolOutcome,
   type ToolRunContext,
@@ -10,6 +9,7 @@ import {
   ToolSetupError,
 } from '../runs/ports';
 import type { Redactor } from '../shared/redactor';
+import type { CallTarget } from '../workflows/call-target';
 import { findTool, toolName } from '../workflows/manifest-tools';
 import { TemplateError } from '../workflows/template';
 import { capOutput } from './cap-output';
@@ -88,7 +88,7 @@ class ManifestToolSession implements ToolSession {
     }
     // A tool the rules deny is not offered to the model at all (the gate refuses it anyway).
     this.tools = [...this.byModelName.values()].filter(
-      (tool) => decideToolCall(run.manifest, tool.tool, tool.mcpTool).decision !== 'deny',
+      (tool) => decideToolCall(run.manifest, tool).decision !== 'deny',
     );
   }
 
@@ -97,7 +97,7 @@ class ManifestToolSession implements ToolSession {
   }
 
   async call(
-    target: ToolCallTarget,
+    target: CallTarget,
     args: Record<string, unknown>,
     signal?: AbortSignal,
   ): Promise<ToolOutcome> {
@@ -124,7 +124,7 @@ class ManifestToolSession implements ToolSession {
   }
 
   private async callUnscrubbed(
-    target: ToolCallTarget,
+    target: CallTarget,
     args: Record<string, unknown>,
     signal?: AbortSignal,
   ): Promise<ToolOutcome> {

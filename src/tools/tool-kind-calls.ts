@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
-import type { ToolCallTarget, ToolDescriptor, ToolOutcome, ToolRunContext } from '../runs/ports';
+import type { ToolDescriptor, ToolOutcome, ToolRunContext } from '../runs/ports';
 import { templateInputs } from '../runs/run';
+import type { CallTarget } from '../workflows/call-target';
 import type { CommandToolSpec, ToolKind, ToolOfKind, ToolSpec } from '../workflows/manifest-schema';
 import { secretsUsedBy } from '../workflows/manifest-tools';
 import { renderTemplate, type TemplateScopes } from '../workflows/template';
@@ -28,7 +29,7 @@ export interface KindCallDeps {
 /** One call of a tool: its run, what it calls with which arguments, and what was started for it. */
 export interface KindCall {
   run: ToolRunContext;
-  target: ToolCallTarget;
+  target: CallTarget;
   args: Record<string, unknown>;
   /** The server started for the tool when the attempt opened, for a kind that starts one. */
   server: McpServerSession | undefined;
