@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { SERVICE_ACTOR } from '../audit/audit-event';
 import type { AuditLog } from '../audit/ports';
-import type { AgentContentBlock, RunRecord, StepRecord, ThreadRef } from '../runs/run';
+import { messageText, type RunRecord, type StepRecord, type ThreadRef } from '../runs/run';
 import type { Clock } from '../shared/clock';
 import { callTarget } from '../workflows/call-target';
 import type { ApprovalSpec } from '../workflows/manifest-schema';
@@ -112,11 +112,6 @@ function statedReason(run: RunRecord, step: StepRecord): string | undefined {
       message.role === 'assistant' &&
       message.content.some((block) => block.type === 'tool_use' && block.id === step.toolUseId),
   );
-  const text = (turn?.content ?? [])
-    .flatMap((block: AgentContentBlock) =>
-      block.type === 'text' && typeof block.text === 'string' ? [block.text] : [],
-    )
-    .join('\n')
-    .trim();
+  const text = turn === undefined ? '' : messageText(turn);
   return text === '' ? undefined : text;
 }
