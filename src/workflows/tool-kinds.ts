@@ -171,6 +171,9 @@ function applied<K extends ToolKind>(kind: K, tool: ToolOfKind<K>): KindOfTool {
   };
 }
 
+/** The fields tools are named by, over all kinds (`name`, an MCP server's `mcp`). */
+export const TOOL_NAME_KEYS = [...new Set(TOOL_KINDS.map((kind) => TOOL_KIND_SPECS[kind].nameKey))];
+
 /** The kinds a runbook step may call: those that are one tool each. */
 export const STEP_KINDS = TOOL_KINDS.filter((kind) => !TOOL_KIND_SPECS[kind].servesMany);
 
