@@ -80,7 +80,7 @@ async function callScopes(
   return { inputs: templateInputs(call.run), args: call.args, secrets };
 }
 
-export const TOOL_KIND_CALLS: { [K in ToolKind]: ToolKindCalls<K> } = {
+const TOOL_KIND_CALLS: { [K in ToolKind]: ToolKindCalls<K> } = {
   command: {
     start: undefined,
     offer: offerOneTool,
