@@ -1,4 +1,5 @@
 import type { ApprovalEvent, AuditDetail } from '../audit/audit-event';
+import { nameOfCall } from '../workflows/call-target';
 import type { ApprovalRecord } from './approval';
 
 /**
@@ -23,7 +24,7 @@ export function approvalEvent(
     details: {
       approvalId: approval.id,
       step: approval.step,
-      tool: approval.mcpTool === undefined ? approval.tool : `${approval.tool}/${approval.mcpTool}`,
+      tool: nameOfCall(approval),
       binding: approval.binding,
       ...details,
     },

@@ -55,7 +55,7 @@ async function walkSteps(
         string,
         unknown
       >;
-      const hold = dryRunHold(run.manifest, step.tool);
+      const hold = dryRunHold(run.manifest, { tool: step.tool });
       if (hold !== undefined) {
         simulated++;
         write(`${label}  simulated: ${hold}\n    arguments: ${canonicalJson(args)}\n`);

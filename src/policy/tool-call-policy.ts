@@ -1,7 +1,8 @@
-import picomatch from 'picomatch';
+import { type CallTarget, nameOfCall } from '../workflows/call-target';
 import { formatDuration } from '../workflows/duration';
-import type { ApprovalSpec, ToolSpec, WorkflowManifest } from '../workflows/manifest-schema';
+import type { ApprovalSpec, WorkflowManifest } from '../workflows/manifest-schema';
 import { findTool, secretsUsedBy } from '../workflows/manifest-tools';
+import { kindOf } from '../workflows/tool-kinds';
 
 /** What may happen to one tool call: run now, wait for a human's yes, or never. */
 export type ToolCallDecision =
@@ -9,44 +10,25 @@ export type ToolCallDecision =
   | { decision: 'approve'; approval: ApprovalSpec | undefined }
   | { decision: 'deny'; reason: string };
 
-/** The risk of one tool of an MCP server by its rules: deny, then high, then low globs, else the default. */
-export function mcpToolRisk(
-  rules: Extract<ToolSpec, { mcp: string }>['risk'],
-  toolName: string,
-): 'low' | 'high' | 'deny' {
-  const matches = (globs: string[] | undefined) =>
-    (globs ?? []).some((glob) => picomatch.isMatch(toolName, glob));
-  if (matches(rules.deny)) return 'deny';
-  if (matches(rules.high)) return 'high';
-  if (matches(rules.low)) return 'low';
-  return rules.default;
-}
-
 /**
- * The policy for a call of `toolName` (for an MCP server, `mcpTool` names the server's tool).
- * A tool the manifest does not define is denied.
+ * The policy for a call of a manifest tool (for a tool that serves many, an MCP server, of one of
+ * its tools). A tool the manifest does not define is denied.
  */
-export function decideToolCall(
-  manifest: WorkflowManifest,
-  toolName: string,
-  mcpTool?: string,
-): ToolCallDecision {
-  const tool = findTool(manifest, toolName);
+export function decideToolCall(manifest: WorkflowManifest, call: CallTarget): ToolCallDecision {
+  const tool = findTool(manifest, call.tool);
   if (tool === undefined) {
-    return { decision: 'deny', reason: `"${toolName}" is not a tool of ${manifest.name}` };
+    return { decision: 'deny', reason: `"${call.tool}" is not a tool of ${manifest.name}` };
   }
-  if ('mcp' in tool && mcpTool === undefined) {
+  const kind = kindOf(tool);
+  if (kind.servesMany && call.mcpTool === undefined) {
     return {
       decision: 'deny',
-      reason: `"${toolName}" is an MCP server of ${manifest.name}; call one of its tools (${toolName}__<tool>)`,
+      reason: `"${call.tool}" is ${kind.noun} of ${manifest.name}; call one of its tools (${call.tool}__<tool>)`,
     };
   }
-  const risk = 'mcp' in tool ? mcpToolRisk(tool.risk, mcpTool ?? '') : tool.risk;
+  const risk = kind.risk(call.mcpTool ?? '');
   if (risk === 'deny') {
-    return {
-      decision: 'deny',
-      reason: `the rules of ${manifest.name} deny ${toolName}/${mcpTool}`,
-    };
+    return { decision: 'deny', reason: `the rules of ${manifest.name} deny ${nameOfCall(call)}` };
   }
   return risk === 'low'
     ? { decision: 'allow' }

@@ -1,8 +1,9 @@
 import { type ApprovalRecord, ApprovalStatus, approvalBinding } from '../approvals/approval';
 import { type ApprovalDeps, publishApproval } from '../approvals/request-approval';
+import { callTarget } from '../workflows/call-target';
 import type { ApprovalSpec } from '../workflows/manifest-schema';
 import { approvalIdOf } from './approval-id';
-import type { AgentContentBlock, RunRecord, StepRecord, ThreadRef } from './run';
+import { messageText, type RunRecord, type StepRecord, type ThreadRef } from './run';
 
 /**
  * Asks for the approval of a call that waits for one: stored once (its id is the call's), audited,
@@ -50,8 +51,7 @@ export function callToDecide(
     runId: run.id,
     step: step.index,
     workflow: run.workflow,
-    tool: step.tool,
-    ...(step.mcpTool !== undefined ? { mcpTool: step.mcpTool } : {}),
+    ...callTarget(step),
     args: step.args,
     risk: step.risk ?? 'high',
     binding: approvalBinding({ ...step, manifestHash: run.manifestHash }),
@@ -102,11 +102,6 @@ function statedReason(run: RunRecord, step: StepRecord): string | undefined {
       message.role === 'assistant' &&
       message.content.some((block) => block.type === 'tool_use' && block.id === step.toolUseId),
   );
-  const text = (turn?.content ?? [])
-    .flatMap((block: AgentContentBlock) =>
-      block.type === 'text' && typeof block.text === 'string' ? [block.text] : [],
-    )
-    .join('\n')
-    .trim();
+  const text = turn === undefined ? '' : messageText(turn);
   return text === '' ? undefined : text;
 }

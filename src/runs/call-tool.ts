@@ -1,16 +1,17 @@
 import { ApprovalStatus, approvalBinding } from '../approvals/approval';
 import { decideToolCall } from '../policy/tool-call-policy';
 import { canonicalJson } from '../shared/canonical-json';
+import { type CallTarget, callTarget } from '../workflows/call-target';
 import { compileToolInputSchema, schemaMismatch } from '../workflows/json-schema-validator';
 import { approvalIdOf } from './approval-id';
 import { dryRunHold } from './dry-run';
-import { RunInterruptedError, type ToolCallTarget, type ToolSession } from './ports';
+import { RunInterruptedError, type ToolSession } from './ports';
 import { type StepRecord, StepStatus } from './run';
 import type { RunAttempt } from './run-attempt';
 import { toolCallAllowedEvent, toolCallAwaitingApprovalEvent } from './run-audit';
 
 /** One call a runbook step or the model asks for. */
-export interface ToolCallRequest extends ToolCallTarget {
+export interface ToolCallRequest extends CallTarget {
   index: number;
   args: Record<string, unknown>;
   /** The model's `tool_use` id. */
@@ -33,11 +34,10 @@ export async function gateToolCall(
 ): Promise<StepRecord> {
   const { run } = attempt;
   const now = attempt.deps.clock();
-  const policy = decideToolCall(run.manifest, request.tool, request.mcpTool);
+  const policy = decideToolCall(run.manifest, request);
   const step: StepRecord = {
     index: request.index,
-    tool: request.tool,
-    ...(request.mcpTool !== undefined ? { mcpTool: request.mcpTool } : {}),
+    ...callTarget(request),
     ...(request.toolUseId !== undefined ? { toolUseId: request.toolUseId } : {}),
     args: canonicalJson(request.args),
     status: StepStatus.Executing,
@@ -61,7 +61,7 @@ export async function gateToolCall(
   }
   if (policy.decision === 'deny') return refuse(`denied by policy: ${policy.reason}`);
 
-  const hold = run.dryRun ? dryRunHold(run.manifest, request.tool, request.mcpTool) : undefined;
+  const hold = run.dryRun ? dryRunHold(run.manifest, request) : undefined;
   if (hold !== undefined) {
     const simulated: StepRecord = {
       ...step,
@@ -118,11 +118,11 @@ async function executeToolCall(
     toolCallAllowedEvent(attempt.run, started, started.risk ?? 'unknown'),
   );
   await attempt.saveStep(started);
-  const target = {
-    tool: step.tool,
-    ...(step.mcpTool !== undefined ? { mcpTool: step.mcpTool } : {}),
-  };
-  const outcome = await session.call(target, JSON.parse(step.args), attempt.attempt.signal);
+  const outcome = await session.call(
+    callTarget(step),
+    JSON.parse(step.args),
+    attempt.attempt.signal,
+  );
   if (outcome.aborted) {
     throw new RunInterruptedError(`call ${step.index + 1} (${step.tool}) was interrupted`);
   }

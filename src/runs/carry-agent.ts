@@ -1,9 +1,11 @@
+import { callTarget } from '../workflows/call-target';
 import { renderTemplate } from '../workflows/template';
 import { gateToolCall, resumeToolCall } from './call-tool';
 import { ModelError, RunInterruptedError, type ToolSession } from './ports';
 import {
   type AgentContentBlock,
   type AgentMessage,
+  messageText,
   type RunRecord,
   RunStatus,
   type StepRecord,
@@ -20,14 +22,6 @@ type ToolUseBlock = Extract<AgentContentBlock, { type: 'tool_use' }>;
 
 const isToolUse = (block: AgentContentBlock): block is ToolUseBlock =>
   block.type === 'tool_use' && typeof block.id === 'string' && typeof block.name === 'string';
-
-const textOf = (message: AgentMessage): string =>
-  message.content
-    .flatMap((block) =>
-      block.type === 'text' && typeof block.text === 'string' ? [block.text] : [],
-    )
-    .join('\n')
-    .trim();
 
 /**
  * An agent run: a manual tool-use loop over the model. The transcript is saved after every model
@@ -57,7 +51,7 @@ export async function carryAgent(carrier: RunAttempt, session: ToolSession): Pro
       const stop = carrier.run.lastStopReason;
       if (stop === 'refusal') {
         return carrier.finish(RunStatus.Failed, {
-          error: `the model declined to go on${textOf(last) ? `: ${textOf(last)}` : ''}`,
+          error: `the model declined to go on${messageText(last) ? `: ${messageText(last)}` : ''}`,
         });
       }
       if (stop === 'max_tokens') {
@@ -74,7 +68,7 @@ export async function carryAgent(carrier: RunAttempt, session: ToolSession): Pro
       }
       const uses = last.content.filter(isToolUse);
       if (uses.length === 0) {
-        return carrier.finish(RunStatus.Succeeded, { result: textOf(last) || '(no answer)' });
+        return carrier.finish(RunStatus.Succeeded, { result: messageText(last) || '(no answer)' });
       }
       for (const use of uses) {
         const step = await settleToolUse(carrier, session, use);
@@ -180,11 +174,7 @@ async function settleToolUse(
     tool === undefined
       ? // Not a tool of this workflow: the policy denies it by name.
         { tool: use.name }
-      : {
-          tool: tool.tool,
-          ...(tool.mcpTool !== undefined ? { mcpTool: tool.mcpTool } : {}),
-          inputSchema: tool.inputSchema,
-        };
+      : { ...callTarget(tool), inputSchema: tool.inputSchema };
   return gateToolCall(carrier, session, {
     index,
     ...target,

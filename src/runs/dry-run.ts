@@ -1,5 +1,7 @@
 import { decideToolCall, describeApproval, usesSecrets } from '../policy/tool-call-policy';
+import type { CallTarget } from '../workflows/call-target';
 import type { WorkflowManifest } from '../workflows/manifest-schema';
+import { kindOf } from '../workflows/tool-kinds';
 import { type StepRecord, StepStatus } from './run';
 
 /**
@@ -9,17 +11,13 @@ import { type StepRecord, StepStatus } from './run';
  */
 
 /** Why a dry run does not execute a call of this tool, or undefined when it may run. */
-export function dryRunHold(
-  manifest: WorkflowManifest,
-  toolName: string,
-  mcpTool?: string,
-): string | undefined {
-  const policy = decideToolCall(manifest, toolName, mcpTool);
+export function dryRunHold(manifest: WorkflowManifest, call: CallTarget): string | undefined {
+  const policy = decideToolCall(manifest, call);
   if (policy.decision === 'deny') return `would be refused: ${policy.reason}`;
   if (policy.decision === 'approve') {
     return `high risk: would wait for ${describeApproval(policy.approval)}`;
   }
-  if (usesSecrets(manifest, toolName)) {
+  if (usesSecrets(manifest, call.tool)) {
     return 'not run: it needs secrets, which a dry run does not resolve';
   }
   return undefined;
@@ -40,21 +38,10 @@ export function dryRunResult(steps: readonly StepRecord[]): string {
  */
 export function agentToolPolicy(manifest: WorkflowManifest): string {
   const lines = [`Dry run of an agent workflow: the model would choose among these tools.`];
-  for (const tool of manifest.tools) {
-    if ('mcp' in tool) {
-      const rules = (['low', 'high', 'deny'] as const)
-        .map((risk) => (tool.risk[risk]?.length ? `${risk}: ${tool.risk[risk]?.join(', ')}` : ''))
-        .filter(Boolean);
-      lines.push(
-        `• ${tool.mcp} (MCP server): ${rules.join('; ')}${rules.length ? '; ' : ''}any other tool: ${tool.risk.default}`,
-      );
-      continue;
-    }
-    lines.push(
-      `• ${tool.name}: ${dryRunHold(manifest, tool.name) ?? 'low risk: would run at once'}`,
-    );
-  }
-  if (manifest.tools.some((tool) => 'mcp' in tool) && manifest.approval) {
+  const hold = (toolName: string) => dryRunHold(manifest, { tool: toolName });
+  for (const tool of manifest.tools) lines.push(kindOf(tool).dryRunLine(hold));
+  // The lines of a tool that serves many tools give its rules, not who would approve.
+  if (manifest.tools.some((tool) => kindOf(tool).servesMany) && manifest.approval) {
     lines.push(`High-risk calls would wait for ${describeApproval(manifest.approval)}.`);
   }
   return lines.join('\n');

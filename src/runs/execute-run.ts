@@ -1,5 +1,6 @@
 import { findTool } from '../workflows/manifest-tools';
 import { renderJson } from '../workflows/template';
+import { kindOf } from '../workflows/tool-kinds';
 import { gateToolCall, resumeToolCall } from './call-tool';
 import { carryAgent } from './carry-agent';
 import { agentToolPolicy, dryRunResult } from './dry-run';
@@ -150,7 +151,7 @@ async function carryRunbook(carrier: RunAttempt, session: ToolSession): Promise<
         return carrier.finish(RunStatus.Failed, { error: `${label}: ${(error as Error).message}` });
       }
       const tool = findTool(carrier.run.manifest, spec.tool);
-      const inputSchema = tool && 'name' in tool ? tool.input_schema : undefined;
+      const inputSchema = tool && kindOf(tool).inputSchema;
       ended = await gateToolCall(carrier, session, {
         index,
         tool: spec.tool,

@@ -1,3 +1,4 @@
+import type { CallTarget } from '../workflows/call-target';
 import type {
   AgentMessage,
   AgentUsage,
@@ -124,23 +125,13 @@ export interface ToolOutcome {
 /** What a tool needs to know of its run: the manifest it runs under and the run's inputs. */
 export type ToolRunContext = Pick<RunRecord, 'workflow' | 'manifest' | 'inputs'>;
 
-/** A tool as the model sees it, and which manifest tool it calls. */
-export interface ToolDescriptor {
+/** A tool as the model sees it, and what a call of it calls (for MCP, the server and its tool). */
+export interface ToolDescriptor extends CallTarget {
   /** The name the model calls it by (an MCP tool's is `<server>__<tool>`). */
   modelName: string;
-  /** The manifest tool (for MCP, the server). */
-  tool: string;
-  /** The server's own tool name, for MCP. */
-  mcpTool?: string;
   description?: string;
   /** JSON Schema of its arguments. */
   inputSchema: Record<string, unknown>;
-}
-
-/** Identifies one call: a manifest tool, or one tool of an MCP server. */
-export interface ToolCallTarget {
-  tool: string;
-  mcpTool?: string;
 }
 
 /**
@@ -153,7 +144,7 @@ export interface ToolSession {
   /** The tool the model calls by this name, offered or not (a denied MCP tool is not offered). */
   find(modelName: string): ToolDescriptor | undefined;
   call(
-    target: ToolCallTarget,
+    target: CallTarget,
     args: Record<string, unknown>,
     signal?: AbortSignal,
   ): Promise<ToolOutcome>;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type RunEvent, SERVICE_ACTOR, type ToolCallEvent } from '../audit/audit-event';
 import { canonicalJson } from '../shared/canonical-json';
+import { callTarget } from '../workflows/call-target';
 import { type RunRecord, RunStatus, type StepRecord, StepStatus } from './run';
 
 /**
@@ -77,8 +78,7 @@ function toolCallEvent(
     workflow: run.workflow,
     details: {
       step: step.index,
-      tool: step.tool,
-      ...(step.mcpTool !== undefined ? { mcpTool: step.mcpTool } : {}),
+      ...callTarget(step),
       args: step.args,
       ...details,
     },

@@ -146,6 +146,16 @@ export interface AgentUsage {
   outputTokens: number;
 }
 
+/** What the model said in a message: its text blocks, one per line, trimmed ('' for none). */
+export function messageText(message: Pick<AgentMessage, 'content'>): string {
+  return message.content
+    .flatMap((block) =>
+      block.type === 'text' && typeof block.text === 'string' ? [block.text] : [],
+    )
+    .join('\n')
+    .trim();
+}
+
 /** What an agent run has spent: nothing, until its first model request. */
 /** The run's latest change to `status` (who cancelled it, and when), if it ever had it. */
 export function lastChangeTo(

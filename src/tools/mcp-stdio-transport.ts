@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { within } from '../shared/within';
 import { killProcessGroup } from './kill-process-group';
 
 export interface McpServerProcessSpec {
@@ -150,7 +151,11 @@ export class McpStdioTransport implements Transport {
     if (child === undefined || this.finished) return this.settle();
     if (this.exitStatus === undefined) {
       child.stdin?.end();
-      if (!(await this.finishedWithin(this.closeGraceMs))) killProcessGroup(child);
+      const exited = await within(
+        this.closeGraceMs,
+        this.whenFinished.then(() => true),
+      );
+      if (!exited) killProcessGroup(child);
     }
     return this.settle();
   }
@@ -190,18 +195,6 @@ export class McpStdioTransport implements Transport {
   /** Waits for 'close'; a server killed with SIGKILL closes at once, so this cannot hang. */
   private async settle(): Promise<void> {
     if (this.child !== undefined) await this.whenFinished;
-  }
-
-  private async finishedWithin(ms: number): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), ms);
-    });
-    try {
-      return await Promise.race([this.whenFinished.then(() => true), timedOut]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   private finish(): void {

@@ -3,19 +3,17 @@ import { inputValueProblem } from './bind-inputs';
 import { didYouMean } from './did-you-mean';
 import { formatDuration } from './duration';
 import { inputPatternProblem } from './input-pattern';
-import { compileJsonSchema } from './json-schema-validator';
 import type { InputSpec, ToolSpec, WorkflowManifest } from './manifest-schema';
 import { findTool, toolName } from './manifest-tools';
+import { orList } from './or-list';
 import { findPlaceholders } from './template';
+import type { Path, Report } from './tool-checks';
+import { kindOf, type PlaceholderScope, STEP_KINDS } from './tool-kinds';
 
 /**
  * The checks that span fields of a manifest (the schema's refinement): references between
  * fields, where `{{…}}` placeholders may appear, and what a high-risk tool requires.
  */
-
-type Path = (string | number)[];
-/** `atKey`: the problem is the key itself, so its position is the key's, not the value's. */
-type Report = (path: Path, message: string, options?: { atKey?: boolean }) => void;
 
 export function checkManifest(manifest: WorkflowManifest, context: z.RefinementCtx): void {
   const report: Report = (path, message, options) =>
@@ -77,120 +75,31 @@ function checkSecrets(manifest: WorkflowManifest, report: Report): void {
 
 /** Property names of a tool's input_schema; a tool without one takes no arguments. */
 function argumentNames(tool: ToolSpec): string[] {
-  if ('mcp' in tool) return [];
-  const properties = tool.input_schema?.properties;
+  const properties = kindOf(tool).inputSchema?.properties;
   return properties !== null && typeof properties === 'object' ? Object.keys(properties) : [];
-}
-
-function isHighRisk(tool: ToolSpec): boolean {
-  if ('mcp' in tool) return tool.risk.default === 'high' || (tool.risk.high?.length ?? 0) > 0;
-  return tool.risk === 'high';
 }
 
 function checkTools(manifest: WorkflowManifest, report: Report): void {
   const seen = new Set<string>();
   manifest.tools.forEach((tool, index) => {
-    const name = toolName(tool);
-    if (seen.has(name))
-      report(['tools', index, 'mcp' in tool ? 'mcp' : 'name'], `"${name}" is defined twice`);
-    seen.add(name);
-    if (isHighRisk(tool) && manifest.approval === undefined) {
+    const kind = kindOf(tool);
+    if (seen.has(kind.name))
+      report(['tools', index, kind.nameKey], `"${kind.name}" is defined twice`);
+    seen.add(kind.name);
+    if (kind.mayNeedApproval && manifest.approval === undefined) {
       report(
         ['tools', index, 'risk'],
-        `"${name}" is high risk (a tool is, unless marked \`risk: low\`), so the workflow needs an \`approval\` block saying who approves its calls`,
+        `"${kind.name}" is high risk (a tool is, unless marked \`risk: low\`), so the workflow needs an \`approval\` block saying who approves its calls`,
       );
     }
-    if ('mcp' in tool) {
-      checkProcessFixed(tool.server, ['tools', index, 'server'], report);
-      return;
-    }
-    if (tool.input_schema !== undefined)
-      checkInputSchema(tool.input_schema, ['tools', index, 'input_schema'], report);
-    if ('command' in tool) {
-      const { argv, ...rest } = tool.command;
-      checkProcessFixed({ ...rest, command: argv[0] ?? '' }, ['tools', index, 'command'], report);
-    } else {
-      const origin = /^https?:\/\/[^/?#]*/.exec(tool.http.url);
-      if (origin === null) {
-        report(['tools', index, 'http', 'url'], 'must be an absolute http:// or https:// URL');
-      } else if (origin[0].includes('{{')) {
-        report(
-          ['tools', index, 'http', 'url'],
-          'must name its host outright: placeholders may appear only after the host (path, query)',
-        );
-      } else if (origin[0].includes('@')) {
-        report(
-          ['tools', index, 'http', 'url'],
-          'must not hold a user name or password: send credentials in a header',
-        );
-      }
-      for (const [name, value] of Object.entries(tool.http.headers ?? {})) {
-        if (name.toLowerCase() === 'host' && findPlaceholders(value).length > 0) {
-          report(
-            ['tools', index, 'http', 'headers', name],
-            'must be written out: the Host header chooses the server',
-          );
-        }
-      }
-      if (tool.http.method === 'GET' && tool.http.body !== undefined) {
-        report(
-          ['tools', index, 'http', 'body'],
-          'a GET request has no body: use POST, PUT or PATCH, or put the values in the URL',
-          { atKey: true },
-        );
-      }
-    }
+    kind.check(['tools', index], report);
   });
 }
 
-/**
- * Environment variables that choose what code a process loads: a value typed by a requester or
- * chosen by the model must not reach them, or it would pick the program that runs.
- */
-const CODE_CHOOSING_ENV =
-  /^(PATH|LD_\w+|DYLD_\w+|NODE_OPTIONS|NODE_PATH|PYTHONPATH|PYTHONSTARTUP|PERL5LIB|PERL5OPT|RUBYOPT|RUBYLIB|BASH_ENV|ENV|GIT_SSH_COMMAND|GIT_EXEC_PATH)$/;
-
-/** The program, its working directory and its code-choosing variables are written out. */
-function checkProcessFixed(
-  process: { command: string; cwd?: string | undefined; env?: Record<string, string> | undefined },
-  path: Path,
-  report: Report,
-): void {
-  const fixed = (text: string) => findPlaceholders(text).length === 0;
-  const programPath = path.at(-1) === 'command' ? [...path, 'argv', 0] : [...path, 'command'];
-  if (!fixed(process.command)) {
-    report(programPath, 'must be written out; placeholders are not allowed in the program');
-  }
-  if (process.cwd !== undefined && !fixed(process.cwd)) {
-    report(
-      [...path, 'cwd'],
-      'must be written out: the working directory decides which program a relative path runs',
-    );
-  }
-  for (const [name, value] of Object.entries(process.env ?? {})) {
-    if (CODE_CHOOSING_ENV.test(name) && !fixed(value)) {
-      report(
-        [...path, 'env', name],
-        `must be written out: ${name} decides which code the program loads`,
-      );
-    }
-  }
-}
-
-function checkInputSchema(schema: Record<string, unknown>, path: Path, report: Report): void {
-  if (schema.type !== 'object') {
-    report([...path, 'type'], 'must be "object": tools take named arguments');
-    return;
-  }
-  try {
-    compileJsonSchema(schema);
-  } catch (error) {
-    report(path, `is not a valid JSON Schema: ${(error as Error).message}`);
-  }
-}
+const STEPS_CALL = `steps call ${orList(STEP_KINDS)} tools`;
 
 function checkSteps(manifest: WorkflowManifest, report: Report): void {
-  const runnable = manifest.tools.filter((tool) => !('mcp' in tool)).map(toolName);
+  const runnable = manifest.tools.filter((tool) => !kindOf(tool).servesMany).map(toolName);
   manifest.steps?.forEach((step, index) => {
     const tool = findTool(manifest, step.tool);
     if (tool === undefined) {
@@ -200,11 +109,8 @@ function checkSteps(manifest: WorkflowManifest, report: Report): void {
       );
       return;
     }
-    if ('mcp' in tool) {
-      report(
-        ['steps', index, 'tool'],
-        `"${step.tool}" is an MCP server; steps call command or http tools`,
-      );
+    if (kindOf(tool).servesMany) {
+      report(['steps', index, 'tool'], `"${step.tool}" is ${kindOf(tool).noun}; ${STEPS_CALL}`);
       return;
     }
     const known = argumentNames(tool);
@@ -218,7 +124,7 @@ function checkSteps(manifest: WorkflowManifest, report: Report): void {
         );
       }
     }
-    const required = tool.input_schema?.required;
+    const required = kindOf(tool).inputSchema?.required;
     for (const name of Array.isArray(required) ? required : []) {
       if (typeof name === 'string' && !Object.hasOwn(step.with, name)) {
         report(
@@ -234,13 +140,11 @@ function checkSteps(manifest: WorkflowManifest, report: Report): void {
 function placeholderScopes(
   manifest: WorkflowManifest,
   path: Path,
-): { scopes: string[]; tool?: ToolSpec } {
+): { scopes: readonly PlaceholderScope[]; tool?: ToolSpec } {
   const [top, index, part] = path;
-  if (top === 'tools' && typeof index === 'number') {
-    const tool = manifest.tools[index];
-    if (part === 'command' || part === 'http')
-      return { scopes: ['inputs', 'args', 'secrets'], ...(tool ? { tool } : {}) };
-    if (part === 'server') return { scopes: ['inputs', 'secrets'] };
+  const tool = top === 'tools' && typeof index === 'number' ? manifest.tools[index] : undefined;
+  if (tool !== undefined && part === kindOf(tool).definitionKey) {
+    return { scopes: kindOf(tool).scopes, tool };
   }
   if (top === 'agent' && index === 'instructions') return { scopes: ['inputs'] };
   if (top === 'steps' && part === 'with') return { scopes: ['inputs'] };
@@ -282,7 +186,7 @@ function checkPlaceholders(manifest: WorkflowManifest, report: Report): void {
 
 function placeholderProblem(
   use: ReturnType<typeof findPlaceholders>[number],
-  scopes: string[],
+  scopes: readonly PlaceholderScope[],
   known: { inputs: string[]; secrets: string[]; tool: ToolSpec | undefined },
 ): string | undefined {
   if ('malformed' in use) {
@@ -292,7 +196,7 @@ function placeholderProblem(
   if (!['inputs', 'args', 'secrets'].includes(scope)) {
     return `${text} uses an unknown scope "${scope}" (inputs, args or secrets)${didYouMean(scope, ['inputs', 'args', 'secrets'])}`;
   }
-  if (!scopes.includes(scope)) {
+  if (!scopes.includes(scope as PlaceholderScope)) {
     if (scope === 'secrets') {
       return `${text}: secrets may appear only inside a tool's http, command or server definition; here the value would reach the model, Slack or the record`;
     }

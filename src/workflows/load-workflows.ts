@@ -16,6 +16,7 @@ import {
   withoutFields,
 } from './manifest-problems';
 import type { WorkflowManifest } from './manifest-schema';
+import { TOOL_NAME_KEYS } from './tool-kinds';
 
 export interface LoadedWorkflow {
   manifest: WorkflowManifest;
@@ -146,8 +147,7 @@ const REFERENCED: readonly FieldPath[] = [
   ['inputs'],
   ['secrets'],
   ['approval'],
-  ['tools', '*', 'name'],
-  ['tools', '*', 'mcp'],
+  ...TOOL_NAME_KEYS.map((key) => ['tools', '*', key]),
   ['tools', '*', 'input_schema'],
 ];
 

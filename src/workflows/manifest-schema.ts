@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from './duration';
+import { orList } from './or-list';
 
 /**
  * The workflow manifest format (DESIGN.md "Workflow manifest"). This schema is the single source
@@ -203,11 +204,31 @@ export const mcpToolSchema = z.strictObject({
     }),
 });
 
+/** Each kind's schema must have the key the kind is named by: that key tells the kinds apart. */
+const markedByName = <Kinds extends { [K in keyof Kinds]: z.ZodType<Record<K, unknown>> }>(
+  kinds: Kinds,
+) => kinds;
+
+/**
+ * The kinds of tool, each under the key that marks it in a manifest (`command:`, `http:`, `mcp:`).
+ * What differs between them is in workflows/tool-kinds.ts and tools/tool-kind-calls.ts, tables
+ * keyed by ToolKind: a new kind here does not compile until both have its entry.
+ */
+export const toolKindSchemas = markedByName({
+  command: commandToolSchema,
+  http: httpToolSchema,
+  mcp: mcpToolSchema,
+});
+
+export type ToolKind = keyof typeof toolKindSchemas;
+
+export const TOOL_KINDS = Object.keys(toolKindSchemas) as ToolKind[];
+
+const oneOfTheKinds = `exactly one of ${orList(TOOL_KINDS.map((kind) => `\`${kind}\``))}`;
+
 export const toolSchema = z
-  .union([commandToolSchema, httpToolSchema, mcpToolSchema], {
-    error: 'a tool needs exactly one of `command`, `http` or `mcp`',
-  })
-  .meta({ description: 'A tool: exactly one of `command`, `http` or `mcp`' });
+  .union(Object.values(toolKindSchemas), { error: `a tool needs ${oneOfTheKinds}` })
+  .meta({ description: `A tool: ${oneOfTheKinds}` });
 
 export const stepSchema = z.strictObject({
   tool: z.string().meta({ description: 'Name of a `command` or `http` tool of this workflow' }),
@@ -318,8 +339,10 @@ export const manifestFields = z.strictObject({
 export type WorkflowManifest = z.output<typeof manifestFields>;
 export type InputSpec = z.output<typeof inputSchema>;
 export type ToolSpec = z.output<typeof toolSchema>;
-export type CommandToolSpec = z.output<typeof commandToolSchema>;
-export type HttpToolSpec = z.output<typeof httpToolSchema>;
-export type McpToolSpec = z.output<typeof mcpToolSchema>;
+/** A tool of one kind, as parsed. */
+export type ToolOfKind<K extends ToolKind> = z.output<(typeof toolKindSchemas)[K]>;
+export type CommandToolSpec = ToolOfKind<'command'>;
+export type HttpToolSpec = ToolOfKind<'http'>;
+export type McpToolSpec = ToolOfKind<'mcp'>;
 export type StepSpec = z.output<typeof stepSchema>;
 export type ApprovalSpec = z.output<typeof approvalSchema>;

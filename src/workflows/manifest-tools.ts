@@ -1,8 +1,9 @@
 import type { ToolSpec, WorkflowManifest } from './manifest-schema';
 import { findPlaceholders } from './template';
+import { kindOf } from './tool-kinds';
 
 /** The name a tool is called by: its `name`, or an MCP server's `mcp`. */
-export const toolName = (tool: ToolSpec): string => ('mcp' in tool ? tool.mcp : tool.name);
+export const toolName = (tool: ToolSpec): string => kindOf(tool).name;
 
 /** The manifest's tool (or MCP server) called `name`. */
 export function findTool(manifest: WorkflowManifest, name: string): ToolSpec | undefined {
@@ -10,9 +11,7 @@ export function findTool(manifest: WorkflowManifest, name: string): ToolSpec | u
 }
 
 /** What a tool runs: its `http` or `command` definition, or an MCP server's `server`. */
-export function toolDefinition(tool: ToolSpec): unknown {
-  return 'mcp' in tool ? tool.server : 'http' in tool ? tool.http : tool.command;
-}
+export const toolDefinition = (tool: ToolSpec): unknown => kindOf(tool).definition;
 
 /** The secret names a tool's definition uses (`{{secrets.NAME}}`), each once. */
 export function secretsUsedBy(tool: ToolSpec): string[] {

@@ -1,5 +1,6 @@
-import { decideToolCall, mcpToolRisk } from '../../src/policy/tool-call-policy';
+import { decideToolCall } from '../../src/policy/tool-call-policy';
 import { parseManifest } from '../../src/workflows/load-workflows';
+import { mcpToolRisk } from '../../src/workflows/tool-kinds';
 
 const loaded = parseManifest(
   'm.yaml',
@@ -19,34 +20,40 @@ const manifest = loaded.workflow.manifest;
 
 describe('the policy for a tool call', () => {
   it('lets a low-risk tool run and sends a high-risk one (also by default) to approval', () => {
-    expect(decideToolCall(manifest, 'read')).toEqual({ decision: 'allow' });
-    expect(decideToolCall(manifest, 'write')).toEqual({
+    expect(decideToolCall(manifest, { tool: 'read' })).toEqual({ decision: 'allow' });
+    expect(decideToolCall(manifest, { tool: 'write' })).toEqual({
       decision: 'approve',
       approval: manifest.approval,
     });
   });
 
   it('denies a tool the manifest does not define', () => {
-    expect(decideToolCall(manifest, 'rm')).toEqual({
+    expect(decideToolCall(manifest, { tool: 'rm' })).toEqual({
       decision: 'deny',
       reason: '"rm" is not a tool of demo',
     });
   });
 
   it('denies a call of an MCP server itself, rather than of one of its tools', () => {
-    expect(decideToolCall(manifest, 'github')).toEqual({
+    expect(decideToolCall(manifest, { tool: 'github' })).toEqual({
       decision: 'deny',
       reason: '"github" is an MCP server of demo; call one of its tools (github__<tool>)',
     });
   });
 
   it('applies MCP globs: deny before high before low, the default for the rest', () => {
-    expect(decideToolCall(manifest, 'github', 'list_issues')).toEqual({ decision: 'allow' });
-    expect(decideToolCall(manifest, 'github', 'get_secret_value')).toMatchObject({
-      decision: 'approve',
+    expect(decideToolCall(manifest, { tool: 'github', mcpTool: 'list_issues' })).toEqual({
+      decision: 'allow',
     });
-    expect(decideToolCall(manifest, 'github', 'delete_repo')).toMatchObject({ decision: 'deny' });
-    expect(decideToolCall(manifest, 'github', 'create_issue')).toMatchObject({
+    expect(decideToolCall(manifest, { tool: 'github', mcpTool: 'get_secret_value' })).toMatchObject(
+      {
+        decision: 'approve',
+      },
+    );
+    expect(decideToolCall(manifest, { tool: 'github', mcpTool: 'delete_repo' })).toMatchObject({
+      decision: 'deny',
+    });
+    expect(decideToolCall(manifest, { tool: 'github', mcpTool: 'create_issue' })).toMatchObject({
       decision: 'approve',
     });
     expect(mcpToolRisk({ default: 'deny', low: ['get_*'] }, 'push')).toBe('deny');

@@ -1,4 +1,5 @@
-import type { ApprovalRecord, People } from '../../approvals/approval';
+import type { ApprovalRecord, CardRef, People } from '../../approvals/approval';
+import { type CallTarget, nameOfCall } from '../../workflows/call-target';
 import { cutEnd, visibleText } from './arguments-text';
 import {
   channelMention,
@@ -14,15 +15,13 @@ import type { SlackCard } from './slack-card';
 const LISTED_PEOPLE = 20;
 
 /** `restart`, or `github/create_issue` for a tool of an MCP server. */
-export function callName(approval: Pick<ApprovalRecord, 'tool' | 'mcpTool'>): string {
-  const name =
-    approval.mcpTool === undefined ? approval.tool : `${approval.tool}/${approval.mcpTool}`;
-  return clipLine(visibleText(name), 120);
+export function callName(call: CallTarget): string {
+  return clipLine(visibleText(nameOfCall(call)), 120);
 }
 
 /** The call's name for notification text, where code spans do not render: escaped, no backticks. */
-export function plainCallName(approval: Pick<ApprovalRecord, 'tool' | 'mcpTool'>): string {
-  return escapeMrkdwn(callName(approval)).replace(/`/g, 'ˋ');
+export function plainCallName(call: CallTarget): string {
+  return escapeMrkdwn(callName(call)).replace(/`/g, 'ˋ');
 }
 
 /** What happens if nobody decides in time. */

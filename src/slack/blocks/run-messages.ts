@@ -7,6 +7,7 @@ import {
   type StepRecord,
   StepStatus,
 } from '../../runs/run';
+import { nameOfCall } from '../../workflows/call-target';
 import { codeBlock, escapeMrkdwn, fitText, inlineCode, userMention } from './mrkdwn';
 
 export interface SlackMessage {
@@ -79,7 +80,7 @@ const STEP_NOTE: Partial<Record<StepStatus, string>> = {
 
 /** A runbook step's or an agent's tool call's outcome (or its wait for approval), in the thread. */
 export function stepOutcomeMessage(run: RunRecord, step: StepRecord): SlackMessage {
-  const name = step.mcpTool === undefined ? step.tool : `${step.tool}/${step.mcpTool}`;
+  const name = nameOfCall(step);
   const which =
     step.toolUseId === undefined
       ? `Step ${step.index + 1}/${run.manifest.steps?.length ?? 0}`

@@ -7,6 +7,7 @@ import {
   StepStatus,
   type ThreadRef,
 } from '../../runs/run';
+import { nameOfCall } from '../../workflows/call-target';
 import {
   channelMention,
   clipLine,
@@ -97,7 +98,7 @@ function describeStep(step: StepRecord, total: number, pruned: boolean): string 
       ? ''
       : ` · took ${formatDuration(step.finishedAt.getTime() - step.startedAt.getTime())}`;
   const lines = [
-    `*${step.index + 1}${total > 0 ? `/${total}` : ''}* ${inlineCode(step.mcpTool === undefined ? step.tool : `${step.tool}/${step.mcpTool}`)} ${STEP_LABEL[step.status] ?? escapeMrkdwn(step.status)} · ${slackDate(step.startedAt, DATE_FORMAT.seconds)}${took}`,
+    `*${step.index + 1}${total > 0 ? `/${total}` : ''}* ${inlineCode(nameOfCall(step))} ${STEP_LABEL[step.status] ?? escapeMrkdwn(step.status)} · ${slackDate(step.startedAt, DATE_FORMAT.seconds)}${took}`,
   ];
   if (step.args !== '{}') lines.push(`Arguments: ${inlineCode(clipLine(step.args, STEP_ARGS))}`);
   if (step.status === StepStatus.Simulated) {
