@@ -1,7 +1,13 @@
 import { callTarget } from '../workflows/call-target';
 import { renderTemplate } from '../workflows/template';
 import { gateToolCall, resumeToolCall } from './call-tool';
-import { ModelError, RunInterruptedError, type ToolSession } from './ports';
+import {
+  type AgentModel,
+  ModelError,
+  type ModelReply,
+  RunInterruptedError,
+  type ToolSession,
+} from './ports';
 import {
   type AgentContentBlock,
   type AgentMessage,
@@ -30,113 +36,153 @@ const isToolUse = (block: AgentContentBlock): block is ToolUseBlock =>
  * clock with approval waits excluded) end the run as `budget_exhausted`.
  */
 export async function carryAgent(carrier: RunAttempt, session: ToolSession): Promise<RunRecord> {
-  const { deps } = carrier;
   const agent = carrier.run.manifest.agent;
   if (agent === undefined) throw new Error(`run ${carrier.run.id} is not an agent run`);
-  if (deps.model === undefined) {
+  const model = carrier.deps.model;
+  if (model === undefined) {
     return carrier.finish(RunStatus.Failed, {
       error: 'agent workflows need ANTHROPIC_API_KEY, which this worker does not have',
     });
   }
-  const model = deps.model;
   if ((carrier.run.transcript ?? []).length === 0) {
     await carrier.saveAgentProgress({ messages: [openingMessage(carrier.run)] });
   }
-
   for (;;) {
-    const transcript = carrier.run.transcript ?? [];
-    const last = transcript.at(-1) as AgentMessage;
-    if (last.role === 'assistant') {
-      // Decided from what is stored, so a resumed attempt decides the same.
-      const stop = carrier.run.lastStopReason;
-      if (stop === 'refusal') {
-        return carrier.finish(RunStatus.Failed, {
-          error: `the model declined to go on${messageText(last) ? `: ${messageText(last)}` : ''}`,
-        });
-      }
-      if (stop === 'max_tokens') {
-        // A tool_use cut off mid-way may hold half its arguments: nothing of this answer runs.
-        const usage = usageOf(carrier.run);
-        const left = agent.max_tokens - usage.inputTokens - usage.outputTokens;
-        return left < MAX_TOKENS_PER_TURN
-          ? carrier.finish(RunStatus.BudgetExhausted, {
-              error: `stopped: the run's token budget (max_tokens ${agent.max_tokens}) cut the model's answer short`,
-            })
-          : carrier.finish(RunStatus.Failed, {
-              error: `the model's answer was cut off at ${MAX_TOKENS_PER_TURN} output tokens`,
-            });
-      }
-      const uses = last.content.filter(isToolUse);
-      if (uses.length === 0) {
-        return carrier.finish(RunStatus.Succeeded, { result: messageText(last) || '(no answer)' });
-      }
-      for (const use of uses) {
-        const step = await settleToolUse(carrier, session, use);
-        if (step === 'exhausted') {
-          return carrier.finish(RunStatus.BudgetExhausted, {
-            error: `stopped: the run used all ${agent.max_tool_calls} tool calls it may make (max_tool_calls)`,
-          });
-        }
-        if ('interrupted' in step) {
-          return carrier.outcomeUnknown(
-            step.interrupted,
-            `the call of ${use.name} was interrupted while executing; it is not repeated automatically`,
-          );
-        }
-        if (step.status === StepStatus.AwaitingApproval) return carrier.awaitApproval();
-      }
-      await carrier.saveAgentProgress({ messages: [toolResults(carrier.run, uses)] });
-      continue;
-    }
+    const last = (carrier.run.transcript ?? []).at(-1) as AgentMessage;
+    const ended =
+      last.role === 'assistant'
+        ? await answerModelTurn(carrier, session, agent, last)
+        : await takeModelTurn(carrier, session, agent, model);
+    if (ended !== GO_ON) return ended;
+  }
+}
 
-    const usage = usageOf(carrier.run);
-    const spent = usage.inputTokens + usage.outputTokens;
-    const elapsed = runningTimeMs(carrier.run, deps.clock());
-    const exhausted =
-      usage.turns >= agent.max_turns
-        ? `made all ${agent.max_turns} model requests it may make (max_turns)`
-        : spent >= agent.max_tokens
-          ? `used ${spent} of its ${agent.max_tokens} tokens (max_tokens)`
-          : elapsed >= agent.timeout
-            ? `ran out of time: ${Math.round(agent.timeout / 1000)}s (timeout)`
-            : undefined;
-    if (exhausted !== undefined) {
-      return carrier.finish(RunStatus.BudgetExhausted, { error: `stopped: the run ${exhausted}` });
-    }
+/** The loop goes on: the transcript grew by a turn. */
+const GO_ON = Symbol('go on');
 
-    const timeout = AbortSignal.timeout(agent.timeout - elapsed);
-    const signal = carrier.attempt.signal
-      ? AbortSignal.any([carrier.attempt.signal, timeout])
-      : timeout;
-    let reply: Awaited<ReturnType<typeof model.respond>>;
-    try {
-      reply = await model.respond(
-        {
-          model: agent.model ?? deps.defaultModel,
-          system: renderTemplate(agent.instructions, { inputs: templateInputs(carrier.run) }),
-          tools: session.tools,
-          messages: transcript,
-          maxTokens: Math.min(MAX_TOKENS_PER_TURN, agent.max_tokens - spent),
-        },
-        signal,
-      );
-    } catch (error) {
-      if (carrier.attempt.signal?.aborted)
-        throw new RunInterruptedError('the model call was interrupted');
-      if (timeout.aborted) {
-        return carrier.finish(RunStatus.BudgetExhausted, {
-          error: `stopped: the run ran out of time waiting for the model: ${Math.round(agent.timeout / 1000)}s (timeout)`,
-        });
-      }
-      if (!(error instanceof ModelError)) throw error;
-      return carrier.finish(RunStatus.Failed, { error: `the model API failed: ${error.message}` });
-    }
-    await carrier.saveAgentProgress({
-      messages: [reply.message],
-      usage: { turns: 1, ...reply.usage },
-      stopReason: reply.stopReason ?? 'unknown',
+type AgentSpec = NonNullable<RunRecord['manifest']['agent']>;
+
+/**
+ * After the model's turn: the run ends (its answer, a refusal, a cut-off), waits for an approval,
+ * or the results of its tool calls are saved for the next turn. Decided from what is stored, so a
+ * resumed attempt decides the same.
+ */
+async function answerModelTurn(
+  carrier: RunAttempt,
+  session: ToolSession,
+  agent: AgentSpec,
+  last: AgentMessage,
+): Promise<RunRecord | typeof GO_ON> {
+  const stop = carrier.run.lastStopReason;
+  if (stop === 'refusal') {
+    const said = messageText(last);
+    return carrier.finish(RunStatus.Failed, {
+      error: `the model declined to go on${said ? `: ${said}` : ''}`,
     });
   }
+  if (stop === 'max_tokens') return cutOff(carrier, agent);
+  const uses = last.content.filter(isToolUse);
+  if (uses.length === 0) {
+    return carrier.finish(RunStatus.Succeeded, { result: messageText(last) || '(no answer)' });
+  }
+  for (const use of uses) {
+    const step = await settleToolUse(carrier, session, use);
+    if (step === 'exhausted') {
+      return carrier.finish(RunStatus.BudgetExhausted, {
+        error: `stopped: the run used all ${agent.max_tool_calls} tool calls it may make (max_tool_calls)`,
+      });
+    }
+    if ('interrupted' in step) {
+      return carrier.outcomeUnknown(
+        step.interrupted,
+        `the call of ${use.name} was interrupted while executing; it is not repeated automatically`,
+      );
+    }
+    if (step.status === StepStatus.AwaitingApproval) return carrier.awaitApproval();
+  }
+  await carrier.saveAgentProgress({ messages: [toolResults(carrier.run, uses)] });
+  return GO_ON;
+}
+
+/** The model's answer was cut short: a tool_use cut off mid-way may hold half its arguments. */
+function cutOff(carrier: RunAttempt, agent: AgentSpec): Promise<RunRecord> {
+  const usage = usageOf(carrier.run);
+  const left = agent.max_tokens - usage.inputTokens - usage.outputTokens;
+  return left < MAX_TOKENS_PER_TURN
+    ? carrier.finish(RunStatus.BudgetExhausted, {
+        error: `stopped: the run's token budget (max_tokens ${agent.max_tokens}) cut the model's answer short`,
+      })
+    : carrier.finish(RunStatus.Failed, {
+        error: `the model's answer was cut off at ${MAX_TOKENS_PER_TURN} output tokens`,
+      });
+}
+
+/** Which budget the run has spent, if any: turns, tokens, or its time (approval waits excluded). */
+function spentBudget(run: RunRecord, agent: AgentSpec, now: Date): string | undefined {
+  const usage = usageOf(run);
+  const spent = usage.inputTokens + usage.outputTokens;
+  if (usage.turns >= agent.max_turns) {
+    return `made all ${agent.max_turns} model requests it may make (max_turns)`;
+  }
+  if (spent >= agent.max_tokens)
+    return `used ${spent} of its ${agent.max_tokens} tokens (max_tokens)`;
+  if (runningTimeMs(run, now) >= agent.timeout) {
+    return `ran out of time: ${Math.round(agent.timeout / 1000)}s (timeout)`;
+  }
+  return undefined;
+}
+
+/** Asks the model for its next turn, within the budgets left, and saves its answer. */
+async function takeModelTurn(
+  carrier: RunAttempt,
+  session: ToolSession,
+  agent: AgentSpec,
+  model: AgentModel,
+): Promise<RunRecord | typeof GO_ON> {
+  const { deps, run } = carrier;
+  const now = deps.clock();
+  const exhausted = spentBudget(run, agent, now);
+  if (exhausted !== undefined) {
+    return carrier.finish(RunStatus.BudgetExhausted, { error: `stopped: the run ${exhausted}` });
+  }
+  const usage = usageOf(run);
+  const timeout = AbortSignal.timeout(agent.timeout - runningTimeMs(run, now));
+  const signal = carrier.attempt.signal
+    ? AbortSignal.any([carrier.attempt.signal, timeout])
+    : timeout;
+  let reply: ModelReply;
+  try {
+    reply = await model.respond(
+      {
+        model: agent.model ?? deps.defaultModel,
+        system: renderTemplate(agent.instructions, { inputs: templateInputs(run) }),
+        tools: session.tools,
+        messages: run.transcript ?? [],
+        maxTokens: Math.min(
+          MAX_TOKENS_PER_TURN,
+          agent.max_tokens - usage.inputTokens - usage.outputTokens,
+        ),
+      },
+      signal,
+    );
+  } catch (error) {
+    if (carrier.attempt.signal?.aborted) {
+      throw new RunInterruptedError('the model call was interrupted');
+    }
+    if (timeout.aborted) {
+      return carrier.finish(RunStatus.BudgetExhausted, {
+        error: `stopped: the run ran out of time waiting for the model: ${Math.round(agent.timeout / 1000)}s (timeout)`,
+      });
+    }
+    if (!(error instanceof ModelError)) throw error;
+    return carrier.finish(RunStatus.Failed, { error: `the model API failed: ${error.message}` });
+  }
+  await carrier.saveAgentProgress({
+    messages: [reply.message],
+    usage: { turns: 1, ...reply.usage },
+    stopReason: reply.stopReason ?? 'unknown',
+  });
+  return GO_ON;
 }
 
 /** The first user message: what was asked, with the inputs. */
