@@ -83,6 +83,76 @@ export interface McpServerSession {
 
 const CLIENT_INFO = { name: 'countersign', version: '0.1.0' };
 
+/** Every page of the server's tools, within the start's deadline. */
+async function listAllTools(client: Client, remaining: () => number, signal: AbortSignal) {
+  const listed: Tool[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await client.listTools(cursor === undefined ? {} : { cursor }, {
+      timeout: remaining(),
+      signal,
+    });
+    listed.push(...page.tools);
+    cursor = page.nextCursor;
+  } while (cursor !== undefined);
+  return listed;
+}
+
+/** Why a start failed, told from what the process and the protocol did. */
+function startFailure(
+  error: unknown,
+  transport: McpStdioTransport,
+  spec: McpServerSpec,
+  startTimeoutMs: number,
+  fail: (code: McpServerError['code'], reason: string, stderr?: string) => McpServerError,
+  aborted: boolean,
+): McpServerError {
+  const stderr = transport.stderrTail();
+  const exit = transport.exit;
+  if (aborted) return fail('MCP_ABORTED', 'the start was aborted', stderr);
+  if (exit !== undefined && 'spawnError' in exit) {
+    const hint = exit.spawnError === 'ENOENT' ? ' (command not found)' : '';
+    return fail('MCP_SPAWN_FAILED', `could not start ${spec.command}: ${exit.spawnError}${hint}`);
+  }
+  if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
+    const within = `${startTimeoutMs / 1000}s`;
+    return fail(
+      'MCP_START_TIMEOUT',
+      `did not answer initialize and list its tools within ${within}`,
+      stderr,
+    );
+  }
+  if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed && exit) {
+    return fail('MCP_EXITED', `exited (${describeExit(exit)}) before it was ready`, stderr);
+  }
+  const why = transport.broken ?? messageOf(error);
+  return fail('MCP_PROTOCOL', `did not start as an MCP server: ${why}`, stderr);
+}
+
+/** The listed tools the model can be offered, and those skipped (each logged) with why. */
+function offerable(serverName: string, listed: Tool[], log: Logger | undefined) {
+  const callable = listed.filter((tool) => tool.execution?.taskSupport !== 'required');
+  const { named, skipped } = assignModelNames(serverName, callable);
+  for (const tool of listed) {
+    if (tool.execution?.taskSupport === 'required') {
+      skipped.push({
+        name: tool.name,
+        reason: 'it can only run as a task, which is not supported',
+      });
+    }
+  }
+  for (const tool of skipped) {
+    log?.warn({ tool: tool.name, reason: tool.reason }, 'MCP tool skipped');
+  }
+  const tools: McpToolInfo[] = named.map((tool) => ({
+    name: tool.name,
+    modelName: tool.modelName,
+    ...(tool.description !== undefined ? { description: tool.description } : {}),
+    inputSchema: tool.inputSchema,
+  }));
+  return { tools, skipped };
+}
+
 /**
  * Starts an MCP server over stdio, initializes it and lists its tools.
  * @throws McpServerError when it cannot be started, exits, or does not answer in time.
@@ -99,7 +169,6 @@ export async function openMcpServer(
   if (spec.cwd !== undefined && !(await isDirectory(spec.cwd))) {
     throw fail('MCP_SPAWN_FAILED', `its working directory ${spec.cwd} does not exist`);
   }
-
   const transport = new McpStdioTransport(
     {
       command: spec.command,
@@ -114,65 +183,21 @@ export async function openMcpServer(
   const client = new Client(CLIENT_INFO, { capabilities: {} });
   const log = options.log?.child({ mcpServer: serverName });
   client.onerror = (error) => log?.warn({ err: error.message }, 'MCP server protocol error');
-
   const deadline = Date.now() + startTimeoutMs;
   const remaining = () => Math.max(1, deadline - Date.now());
-  const listed: Tool[] = [];
   const start = linkedAbort(options.signal);
+  let listed: Tool[];
   try {
     await client.connect(transport, { timeout: remaining(), signal: start.signal });
-    let cursor: string | undefined;
-    do {
-      const page = await client.listTools(cursor === undefined ? {} : { cursor }, {
-        timeout: remaining(),
-        signal: start.signal,
-      });
-      listed.push(...page.tools);
-      cursor = page.nextCursor;
-    } while (cursor !== undefined);
+    listed = await listAllTools(client, remaining, start.signal);
   } catch (error) {
     await transport.kill();
-    const stderr = transport.stderrTail();
-    const exit = transport.exit;
-    if (options.signal?.aborted) throw fail('MCP_ABORTED', 'the start was aborted', stderr);
-    if (exit !== undefined && 'spawnError' in exit) {
-      const hint = exit.spawnError === 'ENOENT' ? ' (command not found)' : '';
-      throw fail('MCP_SPAWN_FAILED', `could not start ${spec.command}: ${exit.spawnError}${hint}`);
-    }
-    if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
-      throw fail(
-        'MCP_START_TIMEOUT',
-        `did not answer initialize and list its tools within ${startTimeoutMs / 1000}s`,
-        stderr,
-      );
-    }
-    if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed && exit) {
-      throw fail('MCP_EXITED', `exited (${describeExit(exit)}) before it was ready`, stderr);
-    }
-    const why = transport.broken ?? messageOf(error);
-    throw fail('MCP_PROTOCOL', `did not start as an MCP server: ${why}`, stderr);
+    const aborted = options.signal?.aborted === true;
+    throw startFailure(error, transport, spec, startTimeoutMs, fail, aborted);
   } finally {
     start.unlink();
   }
-
-  const callable = listed.filter((tool) => tool.execution?.taskSupport !== 'required');
-  const { named, skipped } = assignModelNames(serverName, callable);
-  for (const tool of listed) {
-    if (tool.execution?.taskSupport === 'required') {
-      skipped.push({
-        name: tool.name,
-        reason: 'it can only run as a task, which is not supported',
-      });
-    }
-  }
-  for (const tool of skipped)
-    log?.warn({ tool: tool.name, reason: tool.reason }, 'MCP tool skipped');
-  const tools: McpToolInfo[] = named.map((tool) => ({
-    name: tool.name,
-    modelName: tool.modelName,
-    ...(tool.description !== undefined ? { description: tool.description } : {}),
-    inputSchema: tool.inputSchema,
-  }));
+  const { tools, skipped } = offerable(serverName, listed, log);
   log?.info({ pid: transport.pid, tools: tools.length }, 'MCP server started');
   return new StdioMcpSession(serverName, client, transport, tools, skipped, log);
 }
