@@ -1,4 +1,4 @@
-import type { ApprovalRecord, CardRef, People } from '../../approvals/approval';
+import type { ApprovalRecord, People } from '../../approvals/approval';
 import { type CallTarget, nameOfCall } from '../../workflows/call-target';
 import { cutEnd, visibleText } from './arguments-text';
 import {
