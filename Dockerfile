@@ -22,9 +22,10 @@
 #     deps stage, for tools the image never runs; the build is `tsc`, which needs neither.
 # Skipping scripts therefore loses nothing, and no dependency's script runs during the image build.
 
-# Pinned Node 20 LTS on Debian bookworm (the project needs Node >= 20.19: mongoose 9).
+# Pinned Node 24 LTS on Debian bookworm: the same release CI tests (scripts/install-node.sh).
+# The project also runs on Node >= 20.19 (mongoose 9 needs it), which CI tests as well.
 # Override with --build-arg NODE_IMAGE=... (e.g. to pin a digest).
-ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
 # ---------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS deps

@@ -10,6 +10,7 @@ import {
 import type { ApprovalTimers } from '../approvals/ports';
 import type { Clock } from '../shared/clock';
 import { APPROVALS_QUEUE, type ApprovalJob, approvalJobSchema } from './approval-jobs';
+import { JOB_OPTIONS } from './job-options';
 import type { JobsInProgress } from './jobs-in-progress';
 
 /**
@@ -24,7 +25,11 @@ export class BullmqApprovalTimers implements ApprovalTimers {
     prefix: string,
     private readonly clock: Clock,
   ) {
-    this.queue = new Queue<ApprovalJob>(APPROVALS_QUEUE, { connection, prefix });
+    this.queue = new Queue<ApprovalJob>(APPROVALS_QUEUE, {
+      connection,
+      prefix,
+      defaultJobOptions: JOB_OPTIONS,
+    });
   }
 
   async schedule(approval: ApprovalRecord): Promise<void> {
@@ -43,10 +48,6 @@ export class BullmqApprovalTimers implements ApprovalTimers {
           // BullMQ job ids may not hold ':'.
           jobId: `${approval.id.replaceAll(':', '_')}_${deadline}`,
           delay: Math.max(0, at.getTime() - now),
-          attempts: 8,
-          backoff: { type: 'exponential', delay: 1_000 },
-          removeOnComplete: { age: 24 * 3600, count: 10_000 },
-          removeOnFail: { age: 7 * 24 * 3600 },
         },
       );
     }
@@ -58,13 +59,7 @@ export class BullmqApprovalTimers implements ApprovalTimers {
     await this.queue.add(
       'card',
       { approvalId: approval.id, deadline: 'card' },
-      {
-        jobId: `${approval.id.replaceAll(':', '_')}_card_${state}`,
-        attempts: 8,
-        backoff: { type: 'exponential', delay: 1_000 },
-        removeOnComplete: { age: 24 * 3600, count: 10_000 },
-        removeOnFail: { age: 7 * 24 * 3600 },
-      },
+      { jobId: `${approval.id.replaceAll(':', '_')}_card_${state}` },
     );
   }
 

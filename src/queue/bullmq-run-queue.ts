@@ -1,7 +1,8 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { RunJobState, RunQueue } from '../runs/ports';
-import { RUN_JOB_ATTEMPTS, RUNS_QUEUE, type RunJob } from './run-jobs';
+import { JOB_OPTIONS } from './job-options';
+import { RUNS_QUEUE, type RunJob } from './run-jobs';
 
 const PENDING_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
 
@@ -10,22 +11,16 @@ export class BullmqRunQueue implements RunQueue {
 
   /** `connection` should fail fast when Redis is down (no offline queue), so a command is not left hanging. */
   constructor(connection: Redis, prefix: string) {
-    this.queue = new Queue<RunJob>(RUNS_QUEUE, { connection, prefix });
+    this.queue = new Queue<RunJob>(RUNS_QUEUE, {
+      connection,
+      prefix,
+      defaultJobOptions: JOB_OPTIONS,
+    });
   }
 
   async enqueueRun(runId: string): Promise<void> {
     // jobId = runId: BullMQ ignores a second add of a job id it still holds.
-    await this.queue.add(
-      'run',
-      { runId },
-      {
-        jobId: runId,
-        attempts: RUN_JOB_ATTEMPTS,
-        backoff: { type: 'exponential', delay: 1_000 },
-        removeOnComplete: { age: 24 * 3600, count: 10_000 },
-        removeOnFail: { age: 7 * 24 * 3600 },
-      },
-    );
+    await this.queue.add('run', { runId }, { jobId: runId });
   }
 
   async runJobState(runId: string): Promise<RunJobState> {

@@ -126,7 +126,8 @@ describe('Slack slow or unreachable', () => {
     expect(clicked.response.ms).toBeLessThan(SLACK_ACK_DEADLINE_MS);
     const approval = await eventually('the approval to be decided', async () => {
       const stored = await approvals.findOne({ 'card.ts': card.ts });
-      return stored?.status === 'pending' ? undefined : stored;
+      // null: the card is posted but its ts not yet stored; wait for that too.
+      return stored === null || stored.status === 'pending' ? undefined : stored;
     });
     expect(approval).toMatchObject({ status: 'approved', decidedBy: 'U0LEAD' });
     await failureLogged('chat.update');
@@ -146,7 +147,8 @@ describe('Slack slow or unreachable', () => {
     expect(submitted.text).toBe('');
     const approval = await eventually('the denial to be recorded', async () => {
       const stored = await approvals.findOne({ 'card.ts': card.ts });
-      return stored?.status === 'pending' ? undefined : stored;
+      // null: the card is posted but its ts not yet stored; wait for that too.
+      return stored === null || stored.status === 'pending' ? undefined : stored;
     });
     expect(approval).toMatchObject({
       status: 'denied',
