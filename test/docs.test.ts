@@ -33,7 +33,7 @@ const EXERCISED: Record<string, { ranBy: string; proof: string }> = {
     proof: "describe('docker-compose.yml'",
   },
   'npm ci': { ranBy: '.ci/run', proof: 'npm ci --no-audit --no-fund' },
-  'npm test': { ranBy: '.ci/run', proof: '\nnpm test\n' },
+  'npm test': { ranBy: '.ci/run', proof: '\n    npm test || status=$?\n' },
   'npm run build': { ranBy: '.ci/run', proof: '\nnpm run build\n' },
   'npm run lint': { ranBy: '.ci/run', proof: '\nnpm run lint\n' },
   'npm run typecheck': { ranBy: '.ci/run', proof: '\nnpm run typecheck\n' },
