@@ -1,11 +1,5 @@
-import {
-  closeServer,
-  healthRoutes,
-  listen,
-  metricsRoute,
-  type Route,
-  serveRoutes,
-} from '../observability/health-routes';
+import { closeServer, listen, type Route, serveRoutes } from '../http/routes';
+import { healthRoutes, metricsRoute } from '../observability/health-routes';
 import type { Core } from './core';
 
 export interface RunningHttp {

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { Route } from '../observability/health-routes';
+import type { Route } from '../http/routes';
 import type { Logger } from '../observability/logger';
 import { createSlackApp } from '../slack/create-slack-app';
 import { formatProblem } from '../workflows/load-workflows';

@@ -7,7 +7,7 @@ import {
   type webApi,
 } from '@slack/bolt';
 import { type Config, ConfigError } from '../config';
-import type { Route } from '../observability/health-routes';
+import type { Route } from '../http/routes';
 import { boltLogger, type Logger } from '../observability/logger';
 import { registerListeners } from './listeners';
 import type { CommandDeps } from './listeners/commands/deps';

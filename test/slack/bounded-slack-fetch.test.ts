@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import { Writable } from 'node:stream';
 import { WebClient } from '@slack/web-api';
-import { listen } from '../../src/observability/health-routes';
+import { listen } from '../../src/http/routes';
 import { boltLogger, createLogger } from '../../src/observability/logger';
 import { boundedSlackFetch } from '../../src/slack/bounded-slack-fetch';
 import { type FakeSlackApi, startFakeSlackApi } from '../support/fake-slack-api';

@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
-import { listen } from '../../src/observability/health-routes';
+import { listen } from '../../src/http/routes';
 
 /** Listens on a free port of 127.0.0.1; resolves with the server's origin (`http://127.0.0.1:N`). */
 export async function listenOnLoopback(server: Server): Promise<string> {
