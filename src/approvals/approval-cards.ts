@@ -8,7 +8,7 @@ import type {
 } from './ports';
 
 export interface ApprovalCardsDeps {
-  notifier: ApprovalSurfaces;
+  surfaces: ApprovalSurfaces;
   /** Retries a card update a surface refused. */
   timers: Pick<ApprovalTimers, 'retryCardUpdate'>;
   log: Logger;
@@ -24,11 +24,11 @@ export function surfacesOf(surfaces: ApprovalSurfaces): ApprovalSurface[] {
  * posted: a crash after that posts only the missing ones again.
  */
 export async function postCards(
-  deps: { approvals: ApprovalRepository; notifier: ApprovalSurfaces },
+  deps: { approvals: ApprovalRepository; surfaces: ApprovalSurfaces },
   approval: ApprovalRecord,
 ): Promise<ApprovalRecord> {
   let cards = cardsOf(approval);
-  for (const surface of surfacesOf(deps.notifier)) {
+  for (const surface of surfacesOf(deps.surfaces)) {
     if (cardOn(approval, surface.name) !== undefined) continue;
     const card = { surface: surface.name, ref: await surface.postCard(approval) };
     await deps.approvals.addCard(approval.id, card);
@@ -47,7 +47,7 @@ export async function showOnCards(
   approval: ApprovalRecord,
 ): Promise<void> {
   try {
-    await refreshCards(deps.notifier, approval);
+    await refreshCards(deps.surfaces, approval);
   } catch (error) {
     deps.log.warn(
       { err: error, approvalId: approval.id },

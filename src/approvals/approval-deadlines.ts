@@ -28,7 +28,7 @@ export async function handleApprovalDeadline(
 /** Shows the approval's current state on its cards; throws while a surface refuses, so the job retries. */
 async function refreshCard(deps: ApprovalDeadlineDeps, id: string): Promise<void> {
   const approval = await deps.approvals.get(id);
-  if (approval !== null) await refreshCards(deps.notifier, approval);
+  if (approval !== null) await refreshCards(deps.surfaces, approval);
 }
 
 /**
@@ -74,7 +74,7 @@ export async function remindApprovers(deps: ApprovalDeadlineDeps, id: string): P
       users: users.join(','),
     }),
   );
-  if (users.length > 0) await tellApprovers(deps.notifier, users, approval, 'reminder');
+  if (users.length > 0) await tellApprovers(deps.surfaces, users, approval, 'reminder');
 }
 
 /** The escalation people join the approvers (once) and are told; the card shows them. */
@@ -96,7 +96,7 @@ export async function escalateApproval(deps: ApprovalDeadlineDeps, id: string): 
     ...escalated,
     approvers: { users: [], usergroups: [] },
   });
-  if (told.length > 0) await tellApprovers(deps.notifier, told, escalated, 'escalation');
+  if (told.length > 0) await tellApprovers(deps.surfaces, told, escalated, 'escalation');
 }
 
 /** The people who may decide and have not, user groups expanded where Slack can say. */

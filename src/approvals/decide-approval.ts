@@ -17,7 +17,7 @@ export interface DecideApprovalDeps {
   /** What the approvals are about (runs), which carries their decisions out. */
   subject: ApprovalSubject;
   /** Where the cards are. */
-  notifier: ApprovalSurfaces;
+  surfaces: ApprovalSurfaces;
   /** Retries a card update a surface refused. */
   timers: Pick<ApprovalTimers, 'retryCardUpdate'>;
   audit: AuditLog;

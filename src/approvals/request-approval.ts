@@ -10,7 +10,7 @@ import type { ApprovalRepository, ApprovalSurfaces, ApprovalTimers } from './por
 export interface ApprovalDeps {
   approvals: ApprovalRepository;
   /** Where the cards are posted. */
-  notifier: ApprovalSurfaces;
+  surfaces: ApprovalSurfaces;
   timers: ApprovalTimers;
   audit: AuditLog;
   clock: Clock;

@@ -15,7 +15,7 @@ import { within } from '../shared/within';
 import { type WorkInProgress, workInProgress } from '../shared/work-in-progress';
 import type { SlackWeb } from '../slack/create-slack-app';
 import { redactingFetch } from '../slack/redacting-fetch';
-import { SlackApprovalNotifier } from '../slack/slack-approval-notifier';
+import { SlackApprovalSurface } from '../slack/slack-approval-surface';
 import { SlackUsergroupDirectory } from '../slack/slack-usergroup-directory';
 import { type TokenRefusals, watchTokenRefusals } from '../slack/token-refusals';
 import { verifyBotToken } from '../slack/verify-bot-token';
@@ -87,7 +87,7 @@ export async function buildCore(
     ...shared,
     metrics: createMetrics(),
     slack: { web: slack.web, tokens: slack.tokens, messages },
-    decisions: decisionDeps(shared, new SlackApprovalNotifier(messages)),
+    decisions: decisionDeps(shared, new SlackApprovalSurface(messages)),
     sideWork: workInProgress(),
   };
   return { core, stop: () => closeStores(core) };
@@ -95,12 +95,12 @@ export async function buildCore(
 
 type DecisionParts = Pick<Core, 'database' | 'queue' | 'timers' | 'directory' | 'clock' | 'log'>;
 
-function decisionDeps(parts: DecisionParts, notifier: SlackApprovalNotifier): Core['decisions'] {
+function decisionDeps(parts: DecisionParts, surface: SlackApprovalSurface): Core['decisions'] {
   const { database, queue, timers, directory, clock, log } = parts;
   const { approvals, runs, audit } = database;
   // The runs carry out their approvals' decisions; the gateway's subjects will join them here.
   const subject = runApprovals({ runs, queue, clock });
-  return { approvals, subject, audit, timers, notifier, groups: directory, clock, log };
+  return { approvals, subject, audit, timers, surfaces: surface, groups: directory, clock, log };
 }
 
 /** The queues, then Redis, then MongoDB: each bounded, so a store that hangs cannot hold the exit. */

@@ -78,7 +78,7 @@ function runDeps(core: Core) {
     notifier: new SlackRunNotifier(slack.messages, log),
     tools: new ManifestToolRunner({ secrets, redactor, log }),
     approvals: database.approvals,
-    approvalNotifier: decisions.notifier,
+    approvalSurfaces: decisions.surfaces,
     approvalTimers: timers,
     // Without a key, agent workflows fail with a message saying so; runbooks still run.
     ...(config.ANTHROPIC_API_KEY

@@ -15,7 +15,7 @@ export interface CancelRunDeps {
   runs: RunRepository;
   approvals: ApprovalRepository;
   /** Updates the cards of the approvals it closes. */
-  notifier: ApprovalSurfaces;
+  surfaces: ApprovalSurfaces;
   /** Retries a card update a surface refused. */
   timers: Pick<ApprovalTimers, 'retryCardUpdate'>;
   queue: RunQueue;

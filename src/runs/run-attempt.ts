@@ -32,7 +32,7 @@ export interface ExecuteRunDeps {
   tools: ToolRunner;
   /** Where calls that need approval are asked for, and their cards posted. */
   approvals: ApprovalRepository;
-  approvalNotifier: ApprovalSurfaces;
+  approvalSurfaces: ApprovalSurfaces;
   approvalTimers: ApprovalTimers;
   /** The model of agent runs; without one, agent workflows fail with a clear message. */
   model?: AgentModel;
@@ -155,7 +155,7 @@ function withStep(run: RunRecord, step: StepRecord): RunRecord {
 export function approvalDepsOf(deps: ExecuteRunDeps): ApprovalDeps {
   return {
     approvals: deps.approvals,
-    notifier: deps.approvalNotifier,
+    surfaces: deps.approvalSurfaces,
     timers: deps.approvalTimers,
     audit: deps.audit,
     clock: deps.clock,

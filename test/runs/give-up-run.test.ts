@@ -5,7 +5,7 @@ import { BullmqApprovalTimers } from '../../src/queue/approval-timers';
 import { giveUpRun } from '../../src/runs/give-up-run';
 import { type NewRun, RunStatus, type StepRecord, StepStatus } from '../../src/runs/run';
 import { canonicalJson } from '../../src/shared/canonical-json';
-import { SlackApprovalNotifier } from '../../src/slack/slack-approval-notifier';
+import { SlackApprovalSurface } from '../../src/slack/slack-approval-surface';
 import { type Database, openDatabase } from '../../src/store/database';
 import { parseManifest } from '../../src/workflows/load-workflows';
 import { startFakeSlackApi } from '../support/fake-slack-api';
@@ -85,7 +85,7 @@ describe('giving up on a run whose job failed for good', () => {
       if (!('workflow' in guarded)) throw new Error('fixture manifest is invalid');
       await runWith('r-giveup05', { risk: 'high' }, guarded.workflow);
       await db.runs.setThreadOnce('r-giveup05', { channel: 'C0A', ts: '1700000000.000100' });
-      const notifier = new SlackApprovalNotifier(
+      const surface = new SlackApprovalSurface(
         new webApi.WebClient('xoxb-test-token', { slackApiUrl: slack.url }),
       );
       const run = await giveUpRun(
@@ -94,7 +94,7 @@ describe('giving up on a run whose job failed for good', () => {
           clock,
           askApprovers: {
             approvals: db.approvals,
-            notifier,
+            surfaces: surface,
             timers,
             audit: db.audit,
             clock,

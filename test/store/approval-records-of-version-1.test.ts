@@ -2,7 +2,7 @@ import { webApi } from '@slack/bolt';
 import { answerApprover } from '../../src/approvals/answer-approver';
 import { approvalBinding } from '../../src/approvals/approval';
 import { publishApproval } from '../../src/approvals/request-approval';
-import { SlackApprovalNotifier } from '../../src/slack/slack-approval-notifier';
+import { SlackApprovalSurface } from '../../src/slack/slack-approval-surface';
 import { type Database, openDatabase } from '../../src/store/database';
 import { type FakeSlackApi, startFakeSlackApi } from '../support/fake-slack-api';
 import { approvalAbout, inMemoryDecisions } from '../support/in-memory-approvals';
@@ -62,7 +62,7 @@ describe('approvals stored by the previous version, read after an upgrade', () =
       ...deps,
       approvals: db.approvals,
       audit: db.audit,
-      notifier: new SlackApprovalNotifier(client),
+      surfaces: new SlackApprovalSurface(client),
     };
   }
 

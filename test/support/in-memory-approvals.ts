@@ -191,7 +191,7 @@ export function inMemoryDecisions(now = new Date('2026-03-03T10:00:00Z')) {
   const deps = {
     approvals: new InMemoryApprovals(),
     subject: new RecordingSubject(),
-    notifier: surfaces,
+    surfaces,
     timers: new RecordingTimers(),
     audit: { record: async (event: AuditEvent) => void audit.push(event as ApprovalEvent) },
     groups: { members: async (group: string) => groups.get(group) ?? new Set<string>() },

@@ -24,10 +24,10 @@ export async function cancelRunCommand(deps: CommandDeps, args: Args, words: str
     return;
   }
   const { id } = parsed;
-  const { approvals, notifier, timers } = deps.decisions;
+  const { approvals, surfaces, timers } = deps.decisions;
   const cancel = () =>
     cancelRun(
-      { ...deps, approvals, notifier, timers },
+      { ...deps, approvals, surfaces, timers },
       {
         runId: id,
         userId: command.user_id,

@@ -6,7 +6,7 @@ import { messageLink } from './blocks/approval-text';
 import { SLACK_SURFACE, slackCard, slackCardOf } from './blocks/slack-card';
 
 /** Approval cards and approvers' direct messages through the Web API: Slack as an approval surface. */
-export class SlackApprovalNotifier implements ApprovalSurface {
+export class SlackApprovalSurface implements ApprovalSurface {
   readonly name = SLACK_SURFACE;
 
   constructor(private readonly client: webApi.WebClient) {}
