@@ -120,10 +120,16 @@ const KEYWORDS = new Set('if then else elif do while until ! { ( time'.split(' '
 
 /** What a deny rule should see of a command: the whole, each part, inside quotes, past wrappers. */
 function broadCommands(command: string): string[] {
+  if (lastBroad?.command === command) return lastBroad.commands;
   const line = splitShellCommand(command);
   const inner = line.quoted.flatMap((text) => splitShellCommand(text).parts);
-  return [command.trim(), ...line.parts, ...inner].flatMap(withoutWrappers);
+  const commands = [...new Set([command.trim(), ...line.parts, ...inner].flatMap(withoutWrappers))];
+  lastBroad = { command, commands };
+  return commands;
 }
+
+/** One decision asks every deny and high rule about the same command. */
+let lastBroad: { command: string; commands: string[] } | undefined;
 
 /** `sudo FOO=1 timeout -s KILL 5 /bin/rm -rf x` is also seen as `rm -rf x` and `/bin/rm -rf x`. */
 function withoutWrappers(part: string): string[] {

@@ -56,9 +56,22 @@ function anchored(anchor: PathPattern['anchor'], glob: string): ParsedPath {
  * ignores case (macOS); a `strict` one matches the pattern as written, from its anchor only.
  */
 export function matchesPathPattern(pattern: PathPattern, filePath: string, context: PathContext) {
+  const targets = targetsOf(filePath, context).map((target) =>
+    matchesTarget(pattern, target, context),
+  );
+  return context.reading === 'broad' ? targets.some(Boolean) : targets.every(Boolean);
+}
+
+/** `~/x` is `<cwd>/~/x` to the shell's eyes but may be `<home>/x` to a tool: it is read as both. */
+function targetsOf(filePath: string, context: PathContext): string[] {
+  const resolved = path.posix.resolve(context.cwd, filePath);
+  if (filePath !== '~' && !filePath.startsWith('~/')) return [resolved];
+  return [resolved, path.posix.join(context.home, filePath.slice(1))];
+}
+
+function matchesTarget(pattern: PathPattern, target: string, context: PathContext): boolean {
   const fold = (text: string) => (context.reading === 'broad' ? text.toLowerCase() : text);
-  const target = fold(path.posix.resolve(context.cwd, filePath));
-  const relative = path.posix.relative(fold(anchorOf(pattern, context)), target);
+  const relative = path.posix.relative(fold(anchorOf(pattern, context)), fold(target));
   if (escapes(relative)) return false;
   return picomatch.isMatch(relative === '' ? '.' : relative, globsOf(pattern, context.reading), {
     dot: true,

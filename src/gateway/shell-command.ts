@@ -12,9 +12,9 @@
  */
 export interface ShellCommandLine {
   /** The simple commands, in order, each trimmed with unquoted whitespace collapsed to one space. */
-  parts: string[];
+  readonly parts: string[];
   /** The text inside each quoted string, for a reader that wants to see into `sh -c '…'`. */
-  quoted: string[];
+  readonly quoted: string[];
   /** What this reader cannot be sure of (e.g. "a command substitution"), or undefined. */
   uncertain: string | undefined;
 }
@@ -24,10 +24,31 @@ interface Scan {
   text: string;
   at: number;
   nesting: string[];
-  current: string;
+  /** The characters of the command being read, kept as pieces: string appends would be quadratic. */
+  current: string[];
   quotedFrom: number[];
   line: ShellCommandLine;
 }
+
+/** The characters that may start something other than a plain word character. */
+const SPECIAL = new Set([
+  '\\',
+  "'",
+  '"',
+  '$',
+  '`',
+  '<',
+  '>',
+  '(',
+  ')',
+  '&',
+  '|',
+  ';',
+  '\n',
+  '#',
+  ' ',
+  '\t',
+]);
 
 const SHELL_KEYWORDS = new Set(
   'if then else elif fi for while until do done case esac select function { } ! [[ ]] coproc'.split(
@@ -35,13 +56,26 @@ const SHELL_KEYWORDS = new Set(
   ),
 );
 
+/** Lines read lately: one decision reads the same command (and its quoted parts) once per rule. */
+const recent = new Map<string, ShellCommandLine>();
+const RECENT_LINES = 16;
+
 /** The simple commands of `command` and whether it could be read with certainty. */
 export function splitShellCommand(command: string): ShellCommandLine {
+  const known = recent.get(command);
+  if (known !== undefined) return known;
+  const line = scanCommand(command);
+  if (recent.size >= RECENT_LINES) recent.delete(recent.keys().next().value as string);
+  recent.set(command, line);
+  return line;
+}
+
+function scanCommand(command: string): ShellCommandLine {
   const scan: Scan = {
     text: command,
     at: 0,
     nesting: [],
-    current: '',
+    current: [],
     quotedFrom: [],
     line: { parts: [], quoted: [], uncertain: undefined },
   };
@@ -71,7 +105,7 @@ function singleQuoted(scan: Scan): void {
     closeQuote(scan);
     return;
   }
-  scan.current += char;
+  scan.current.push(char);
 }
 
 function doubleQuoted(scan: Scan): void {
@@ -86,12 +120,17 @@ function doubleQuoted(scan: Scan): void {
     closeQuote(scan);
     return;
   }
-  scan.current += char;
+  scan.current.push(char);
 }
 
 /** Outside quotes: operators, quotes, substitutions, redirections, comments, words. */
 function unquoted(scan: Scan): void {
   const char = scan.text[scan.at] as string;
+  if (!SPECIAL.has(char)) {
+    scan.current.push(char);
+    scan.at += 1;
+    return;
+  }
   if (char === '\\') {
     escaped(scan);
     return;
@@ -105,37 +144,37 @@ function unquoted(scan: Scan): void {
     redirection(scan);
     return;
   }
-  if (char === '#' && /(^|\s)$/.test(scan.current)) {
+  if (char === '#' && (scan.current.length === 0 || scan.current.at(-1) === ' ')) {
     comment(scan);
     return;
   }
   scan.at += 1;
   if (char === ' ' || char === '\t') {
-    if (scan.current !== '' && !scan.current.endsWith(' ')) scan.current += ' ';
+    if (scan.current.length > 0 && scan.current.at(-1) !== ' ') scan.current.push(' ');
     return;
   }
-  scan.current += char;
+  scan.current.push(char);
 }
 
 function escaped(scan: Scan): void {
   const next = scan.text[scan.at + 1];
   // A backslash before a newline joins the lines, as the shell does.
-  if (next !== '\n') scan.current += `\\${next ?? ''}`;
+  if (next !== '\n') scan.current.push(`\\${next ?? ''}`);
   scan.at += 2;
 }
 
 function openQuote(scan: Scan, quote: string): void {
   scan.nesting.push(quote);
   scan.quotedFrom.push(scan.current.length + 1);
-  scan.current += quote;
+  scan.current.push(quote);
   scan.at += 1;
 }
 
 function closeQuote(scan: Scan): void {
   const quote = scan.nesting.pop() as string;
   const from = scan.quotedFrom.pop() ?? scan.current.length;
-  scan.line.quoted.push(scan.current.slice(from));
-  scan.current += quote;
+  scan.line.quoted.push(scan.current.slice(from).join(''));
+  scan.current.push(quote);
 }
 
 /** `$(`, a backtick, `<(` or `>(`: what runs inside is another command line. */
@@ -184,17 +223,19 @@ function controlOperator(scan: Scan): boolean {
   return true;
 }
 
+const SAFE_REDIRECTION = /(&?>>?|>\|)\s*\/dev\/null(?=$|[\s;&|)])|>&(\d+|-)(?=$|[\s;&|)])/y;
+
 /** Redirections to `/dev/null` and between descriptors (`2>&1`) are safe; any other is uncertain. */
 function redirection(scan: Scan): void {
-  const rest = scan.text.slice(scan.at);
-  const safe = /^(&?>>?|>\|)\s*\/dev\/null(?=$|[\s;&|)])|^>&(\d+|-)(?=$|[\s;&|)])/.exec(rest);
+  SAFE_REDIRECTION.lastIndex = scan.at;
+  const safe = SAFE_REDIRECTION.exec(scan.text);
   if (safe !== null) {
-    scan.current += safe[0];
+    scan.current.push(safe[0]);
     scan.at += safe[0].length;
     return;
   }
-  markUncertain(scan, rest.startsWith('<<') ? 'a here-document' : 'a redirection');
-  scan.current += scan.text[scan.at];
+  markUncertain(scan, scan.text.startsWith('<<', scan.at) ? 'a here-document' : 'a redirection');
+  scan.current.push(scan.text[scan.at] as string);
   scan.at += 1;
 }
 
@@ -206,8 +247,8 @@ function comment(scan: Scan): void {
 }
 
 function endPart(scan: Scan): void {
-  const part = scan.current.trim();
-  scan.current = '';
+  const part = scan.current.join('').trim();
+  scan.current = [];
   if (part === '') return;
   const first = part.split(' ')[0] as string;
   if (SHELL_KEYWORDS.has(first)) markUncertain(scan, `the shell keyword ${first}`);

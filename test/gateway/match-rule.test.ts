@@ -124,6 +124,8 @@ describe('path rules', () => {
     ['Read(~/.ssh/**)', file('Read', '/home/ada/.ssh/id_ed25519'), [true, true]],
     ['Read(~/.ssh/**)', file('Read', '../.ssh/id_ed25519'), [true, true]],
     ['Read(../shared/**)', file('Read', '/home/ada/shared/x'), [true, true]],
+    ['Read(~/.ssh/**)', file('Read', '~/.ssh/id_ed25519'), [false, true]],
+    ['Edit(**)', file('Edit', '~/.bashrc'), [false, true]],
     ['Read(secrets)', file('Read', 'secrets/key.pem'), [false, true]],
     ['Read(./.env)', file('Edit', '.env'), [false, false]],
     ['Write(src/**)', file('Edit', 'src/a.ts'), [false, true]],
