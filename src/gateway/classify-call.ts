@@ -4,13 +4,7 @@
  * matches gets the default. Deny and high rules are read broad, low rules strict (match-rule.ts),
  * and a Bash command that cannot be read with certainty is never low by default alone.
  */
-import {
-  commandMatches,
-  type MatchContext,
-  matchesRule,
-  partMatches,
-  type ToolCall,
-} from './match-rule';
+import { type MatchContext, matchesRule, partMatches, type ToolCall } from './match-rule';
 import type { PermissionRule } from './permission-rule';
 import { splitShellCommand } from './shell-command';
 
@@ -86,11 +80,11 @@ function commandOf(call: ToolCall): string | undefined {
   return typeof command === 'string' ? command : undefined;
 }
 
+/** A Bash call whose command is missing, empty, or beyond what shell-command.ts can be sure of. */
 function isUncertainCommand(call: ToolCall): boolean {
+  if (call.tool !== 'Bash') return false;
   const command = commandOf(call);
-  return (
-    call.tool === 'Bash' &&
-    (command === undefined ||
-      !commandMatches({ glob: '*', optionalTail: false }, command, 'strict'))
-  );
+  if (command === undefined) return true;
+  const line = splitShellCommand(command);
+  return line.uncertain !== undefined || line.parts.length === 0;
 }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { type MatchContext, matchesRule, type ToolCall } from '../../src/gateway/match-rule';
 import { type PermissionRule, parsePermissionRule } from '../../src/gateway/permission-rule';
 
@@ -189,5 +190,68 @@ describe('MCP and WebFetch rules', () => {
     ['WebFetch(domain:example.com)', 7, [false, true]],
   ])('%s against %j: [strict, broad] = %j', (text, url, expected) => {
     expect(readings(text, fetch(url))).toEqual(expected);
+  });
+});
+
+describe('the two readings (property)', () => {
+  const shellish = fc
+    .array(
+      fc.constantFrom(
+        'a',
+        'b',
+        'ls',
+        ' ',
+        '&',
+        '|',
+        ';',
+        '$(',
+        ')',
+        '`',
+        '"',
+        "'",
+        '\n',
+        '#',
+        '>',
+        '\\',
+        '*',
+        '~/',
+        '../',
+      ),
+      {
+        maxLength: 12,
+      },
+    )
+    .map((pieces) => pieces.join(''));
+  const ruleText = fc.constantFrom(
+    'Bash',
+    'Bash(a *)',
+    'Bash(a:*)',
+    'Bash(ls)',
+    'Bash(* b)',
+    'Bash(a*b)',
+    'Read(a/**)',
+    'Read(*)',
+    'Read(~/a)',
+    'Edit(../a)',
+    'Edit',
+    'mcp__a',
+    'mcp__a__b*',
+    'WebFetch(domain:a.test)',
+  );
+  const call = fc.tuple(
+    fc.constantFrom('Bash', 'Read', 'Edit', 'Write', 'Grep', 'mcp__a__b', 'WebFetch'),
+    shellish,
+  );
+
+  it('a rule read strict matches nothing that it misses read broad', () => {
+    fc.assert(
+      fc.property(ruleText, call, (text, [tool, value]) => {
+        const input = { command: value, file_path: value, path: value, url: `https://${value}` };
+        const called = { tool, input };
+        if (matchesRule(rule(text), called, strict))
+          expect(matchesRule(rule(text), called, broad)).toBe(true);
+      }),
+      { seed: 15, numRuns: 2000 },
+    );
   });
 });
