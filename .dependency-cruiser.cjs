@@ -4,7 +4,7 @@
  * dependency-cruiser reports: it is a property of the folder graph, not of one import.
  * @type {import('dependency-cruiser').IConfiguration}
  */
-const CORE = '^src/(shared|workflows|audit|policy|approvals|runs)/';
+const CORE = '^src/(shared|workflows|audit|policy|approvals|runs|gateway)/';
 const TRANSPORTS = [
   '(^|/)node_modules/(@slack/|bullmq/|ioredis/|mongoose/|prom-client/|@anthropic-ai/)',
   '^src/(slack|queue|store|agent)/',
