@@ -289,7 +289,7 @@ describe('the fake Anthropic Messages API', () => {
         { temperature: 0.2 },
         'temperature',
       ],
-      ['streaming, which the fake does not do', { stream: true }, 'streaming is not supported'],
+      ['a stream flag that is not a boolean', { stream: 'yes' }, 'stream: Input should be'],
     ])('rejects %s with 400 invalid_request_error', async (_name, override, message) => {
       const body = {
         model: MODEL,

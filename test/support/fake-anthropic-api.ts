@@ -4,13 +4,16 @@
  * response and error shapes, after validating each request the way the API does (auth and
  * version headers, required fields, role order, tool_use / tool_result pairing).
  *
- * Streaming (`stream: true`) is not supported: such requests get a 400 saying so.
+ * A request with `stream: true` gets its reply as the API's server-sent events
+ * (fake-anthropic-stream.ts); errors are plain JSON with an HTTP status either way, as the API
+ * sends them before a stream starts.
  * Stricter than the real API in one way: consecutive messages of the same role are rejected
  * (the API merges them), because in our agent loop they always mean a bug.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type Anthropic from '@anthropic-ai/sdk';
+import { writeMessageStream } from './fake-anthropic-stream';
 import { closeServer, isRecord, listenOnLoopback, readBody } from './loopback-server';
 
 /** A tool call the scripted model makes. */
@@ -66,7 +69,19 @@ export interface RecordedAnthropicRequest {
   /** The parsed JSON body as sent (only guaranteed to be well-formed if the answer was 200). */
   body: Anthropic.MessageCreateParamsNonStreaming;
   at: Date;
-  response: { status: number; body: unknown };
+  /** The answer; for a streamed reply, `body` is the message the events spell out. */
+  response: { status: number; body: unknown; streamed: boolean };
+}
+
+/** What the fake answers one request with. */
+interface Answer {
+  /** The parsed request body, or `{}` if it did not parse. */
+  request: unknown;
+  status: number;
+  headers: Record<string, string>;
+  body: Record<string, unknown>;
+  /** A reply sent as server-sent events, because the request asked for `stream: true`. */
+  streamed: boolean;
 }
 
 export interface FakeAnthropicApiOptions {
@@ -162,43 +177,51 @@ export class FakeAnthropicApi {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
     const path = new URL(req.url ?? '/', this.origin).pathname;
     const rawBody = await readBody(req);
     const headers = lowerCaseHeaders(req);
-    let body: unknown = {};
-    let status = 200;
-    let responseBody: unknown;
-    let responseHeaders: Record<string, string> = {};
-    try {
-      body = this.parseAndValidate(req.method ?? 'GET', path, headers, rawBody);
-      const request = { method: req.method ?? 'GET', path, headers, body, at: new Date() };
-      const played = this.play(request as RecordedAnthropicRequest);
-      responseBody = played.body;
-      if (played.delayMs) await holdOpen(res, played.delayMs);
-    } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
-      status = error.status;
-      responseHeaders = error.headers;
-      responseBody = errorBody(error);
-    }
+    const answer = await this.answer(method, path, headers, rawBody, res);
     const requestId = `req_${randomId()}`;
-    if (isRecord(responseBody) && responseBody.type === 'error') {
-      responseBody.request_id = requestId;
+    const responseHeaders = { 'request-id': requestId, ...answer.headers };
+    if (answer.streamed) {
+      writeMessageStream(res, responseHeaders, answer.body);
+    } else {
+      if (answer.body.type === 'error') answer.body.request_id = requestId;
+      res.writeHead(answer.status, { 'content-type': 'application/json', ...responseHeaders });
+      res.end(JSON.stringify(answer.body));
     }
-    res.writeHead(status, {
-      'content-type': 'application/json',
-      'request-id': requestId,
-      ...responseHeaders,
-    });
-    res.end(JSON.stringify(responseBody));
     this.requests.push({
-      method: req.method ?? 'GET',
+      method,
       path,
       headers,
-      body: body as Anthropic.MessageCreateParamsNonStreaming,
+      body: answer.request as Anthropic.MessageCreateParamsNonStreaming,
       at: new Date(),
-      response: { status, body: responseBody },
+      response: { status: answer.status, body: answer.body, streamed: answer.streamed },
     });
+  }
+
+  /** Validates and plays one request: the scripted reply, or the API error it earns. */
+  private async answer(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    rawBody: string,
+    res: ServerResponse,
+  ): Promise<Answer> {
+    let request: unknown = {};
+    try {
+      request = this.parseAndValidate(method, path, headers, rawBody);
+      const recorded = { method, path, headers, body: request, at: new Date() };
+      const played = this.play(recorded as RecordedAnthropicRequest);
+      if (played.delayMs) await holdOpen(res, played.delayMs);
+      const streamed = isRecord(request) && request.stream === true;
+      return { request, status: 200, headers: {}, body: played.body, streamed };
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      const body = errorBody(error);
+      return { request, status: error.status, headers: error.headers, body, streamed: false };
+    }
   }
 
   /** Checks the request like the API does; returns the parsed body. */
@@ -331,8 +354,8 @@ function replyBody(
 
 /** The checks the API makes on a Messages request body, with its error messages. */
 function validateBody(body: Record<string, unknown>, version: string): void {
-  if (body.stream === true) {
-    throw new ApiError(400, 'fake-anthropic: streaming is not supported by this fake');
+  if (body.stream !== undefined && typeof body.stream !== 'boolean') {
+    throw new ApiError(400, 'stream: Input should be a valid boolean');
   }
   if (typeof body.model !== 'string' || body.model === '') {
     throw new ApiError(400, 'model: Field required');
