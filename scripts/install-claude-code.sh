@@ -32,7 +32,9 @@ download() {
   fi
   work="$(mktemp -d "$cache/.claude-code-v$version.XXXXXX")"
   say "downloading @anthropic-ai/claude-code-linux-x64@$version from the npm registry (first run only)…"
-  (cd "$work" && npm pack --silent "@anthropic-ai/claude-code-linux-x64@$version" >/dev/null)
+  # A throwaway npm cache: the binary's cache is this one, so npm's need not keep a 180 MB copy.
+  (cd "$work" && npm pack --silent --cache "$work/npm-cache" \
+    "@anthropic-ai/claude-code-linux-x64@$version" >/dev/null)
   local tarball="$work/anthropic-ai-claude-code-linux-x64-$version.tgz"
   local actual
   actual="sha512-$(node -p 'require("node:crypto").createHash("sha512")

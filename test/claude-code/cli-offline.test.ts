@@ -149,6 +149,20 @@ describe('claude -p, offline against the fake Anthropic API', () => {
     expect(run.result?.terminal_reason).toBe('completed');
   });
 
+  it('takes the same hook from a settings file given with --settings', async () => {
+    const hook = project.script('.claude/deny.sh', decisionScript('deny'));
+    const settings = path.join(project.home, 'countersign-settings.json');
+    const hooks = {
+      PreToolUse: [{ matcher: 'Bash', hooks: [{ type: 'command', command: hook }] }],
+    };
+    fs.writeFileSync(settings, JSON.stringify({ hooks }));
+    scriptTouch();
+
+    const run = await session('Touch a file.', { args: [...ALLOW_TOUCH, '--settings', settings] });
+
+    expectDenied(run, DENY_REASON);
+  });
+
   it('ends the session on defer, and runs the call once on --resume when the hook then allows', async () => {
     const approved = path.join(project.dir, 'approved');
     const defer = decisionScript('defer');
