@@ -38,15 +38,40 @@ export interface SurfaceCard {
 /** The surface of the one card a record of schema version 1 holds in `card`: Slack, the first. */
 export const FIRST_SURFACE = 'slack';
 
-/** One request for approval of one tool call of one run. */ export interface ApprovalRecord {
+/**
+ * Who asked from outside a run: an agent session governed through the gateway (a Claude Code
+ * session, with a token bound to a person). Shown on the card, so approvers see who and where.
+ */
+export interface SessionAsk {
+  /** The client's session id (Claude Code's `session_id`). */
+  sessionId: string;
+  /** The token's id (never the token), its label, and the client (`claude-code`). */
+  tokenId: string;
+  label?: string;
+  client: string;
+  /** The working directory the client reported. */
+  cwd?: string;
+  /** The rule the call matched (a grant covers it), or none: a grant covers the exact call. */
+  rule?: string;
+  /** The longest grant approvers may give, in ms; absent: no grant is offered. */
+  grantMaxMs?: number;
+  /** Added at the escalation point: the workflow's `approval.escalate_to` when it was asked. */
+  escalateTo?: People;
+}
+
+/** One request for approval of one tool call of one run, or of one gateway session. */
+export interface ApprovalRecord {
   /**
    * Named for what it asks about, so asking twice finds the same approval: for a run's call,
-   * `approvalIdOf` in runs/approval-id.ts.
+   * `approvalIdOf` in runs/approval-id.ts; for a gateway call, its call id.
    */
   id: string;
+  /** The run's id; for a gateway call (`session` set), the gateway call's id, as `id`. */
   runId: string;
-  /** The call's index among the run's calls. */
+  /** The call's index among the run's calls; 0 for a gateway call. */
   step: number;
+  /** Present when the approval is about a gateway session's call, not a run's. */
+  session?: SessionAsk;
   workflow: string;
   kind: ApprovalKind;
   tool: string;

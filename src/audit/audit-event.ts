@@ -131,7 +131,47 @@ export interface ApprovalEvent {
   key?: string;
 }
 
+/**
+ * One decision of the gateway about an outside agent's call (a Claude Code session's), or a
+ * request it refused before deciding (a refused token, a body it could not read).
+ */
+export interface GatewayEvent {
+  type:
+    | 'gateway.allowed'
+    | 'gateway.denied'
+    | 'gateway.pending'
+    | 'gateway.approved'
+    | 'gateway.expired'
+    | 'gateway.withdrawn'
+    | 'gateway.refused';
+  at: Date;
+  /** The token's person; `unknown` when the token was refused. */
+  actor: string;
+  /** The token's workflow (absent when no token was read). */
+  workflow?: string;
+  /**
+   * client, session, tool, callHash, tokenId; by (policy | grant | approval | expiry | client),
+   * rule, grantId, approvalId; reason (for a denial or a refusal).
+   */
+  details: Record<string, AuditDetail>;
+  key?: string;
+}
+
+/** A gateway token made or revoked, a grant given or revoked. Never holds a token's text. */
+export interface GatewayAdminEvent {
+  type: 'token.created' | 'token.revoked' | 'grant.created' | 'grant.revoked';
+  at: Date;
+  /** Who made or revoked it: a Slack user, or `cli`. */
+  actor: string;
+  workflow: string;
+  /** tokenId, userId, label, expiresAt; grantId, covers, session, expiresAt. */
+  details: Record<string, AuditDetail>;
+  key?: string;
+}
+
 export type AuditEvent =
+  | GatewayEvent
+  | GatewayAdminEvent
   | ApprovalEvent
   | RunRefusedEvent
   | ManifestEvent

@@ -1,4 +1,5 @@
 import { type ApprovalRecord, ApprovalStatus, approvalBinding } from '../approvals/approval';
+import { askDeadlines } from '../approvals/ask-deadlines';
 import { type ApprovalDeps, publishApproval } from '../approvals/request-approval';
 import { callTarget } from '../workflows/call-target';
 import type { ApprovalSpec } from '../workflows/manifest-schema';
@@ -19,9 +20,6 @@ export async function requestApproval(
 ): Promise<ApprovalRecord> {
   const spec = run.manifest.approval;
   if (spec === undefined) throw new Error(`${run.workflow} names no approvers`);
-  const asked = step.startedAt.getTime();
-  const remindAt = spec.remind_after === undefined ? undefined : asked + spec.remind_after;
-  const expiresAt = asked + spec.timeout;
   const reason = statedReason(run, step);
   return publishApproval(deps, {
     ...callToDecide(run, step, spec, thread),
@@ -30,13 +28,7 @@ export async function requestApproval(
     ...(reason ? { reason } : {}),
     required: spec.required,
     onTimeout: spec.on_timeout,
-    createdAt: step.startedAt,
-    expiresAt: new Date(expiresAt),
-    ...(remindAt === undefined ? {} : { remindAt: new Date(remindAt) }),
-    // Halfway between the reminder and the expiry, the escalation people join the approvers.
-    ...(remindAt !== undefined && spec.escalate_to
-      ? { escalateAt: new Date(remindAt + (expiresAt - remindAt) / 2) }
-      : {}),
+    ...askDeadlines(spec, step.startedAt),
   });
 }
 

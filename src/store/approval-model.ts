@@ -32,6 +32,8 @@ const approvalSchema = new Schema(
     onTimeout: { type: String, required: true },
     channel: { type: String, required: true },
     threadTs: String,
+    // A gateway call's asker (approvals/approval.ts SessionAsk); absent for a run's call.
+    session: { type: Schema.Types.Mixed, default: undefined },
     status: { type: String, required: true },
     approvals: {
       type: [{ userId: String, at: Date }],

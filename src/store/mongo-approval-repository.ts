@@ -6,6 +6,7 @@ import {
   type CardRef,
   FIRST_SURFACE,
   type People,
+  type SessionAsk,
   type SurfaceCard,
 } from '../approvals/approval';
 import type { ApprovalRepository, ClosedStatus } from '../approvals/ports';
@@ -43,6 +44,7 @@ function toRecord(doc: ApprovalDocument): ApprovalRecord {
     onTimeout: doc.onTimeout,
     channel: doc.channel,
     ...optional('threadTs'),
+    ...(doc.session ? { session: sessionOf(doc.session) } : {}),
     status: doc.status,
     approvals: (doc.approvals ?? []).map((vote: ApprovalVote) => ({
       userId: vote.userId,
@@ -59,6 +61,12 @@ function toRecord(doc: ApprovalDocument): ApprovalRecord {
     ...optional('remindedAt'),
     ...optional('escalatedAt'),
   } as ApprovalRecord;
+}
+
+/** A gateway call's asker, as stored (plain data; people copied out of the document). */
+function sessionOf(stored: SessionAsk): SessionAsk {
+  const { escalateTo, ...rest } = stored;
+  return { ...rest, ...(escalateTo ? { escalateTo: peopleOf(escalateTo) } : {}) };
 }
 
 /**

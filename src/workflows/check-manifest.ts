@@ -23,9 +23,10 @@ export function checkManifest(manifest: WorkflowManifest, context: z.RefinementC
       message,
       ...(options?.atKey ? { params: { atKey: true } } : {}),
     });
-  if ((manifest.agent === undefined) === (manifest.steps === undefined)) {
-    report([], 'needs exactly one of `agent` or `steps`');
-  }
+  const bodies = [manifest.agent, manifest.steps, manifest.gateway].filter(
+    (body) => body !== undefined,
+  );
+  if (bodies.length !== 1) report([], 'needs exactly one of `agent`, `steps` or `gateway`');
   checkAccess(manifest, report);
   checkInputs(manifest, report);
   checkSecrets(manifest, report);

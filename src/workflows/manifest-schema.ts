@@ -298,6 +298,50 @@ export const approvalSchema = z
   })
   .meta({ description: 'Who approves high-risk tool calls, and how' });
 
+const permissionRules = (description: string) =>
+  z
+    .array(z.string().min(1))
+    .optional()
+    .meta({
+      description: `${description}, in Claude Code's permission-rule syntax: \`Read\`, \`Bash(npm test:*)\`, \`Edit(src/**)\`, \`mcp__github__*\``,
+    });
+
+export const gatewaySchema = z
+  .strictObject({
+    risk: z
+      .strictObject({
+        default: z
+          .enum(['low', 'high', 'deny'])
+          .default('high')
+          .meta({ description: 'Risk of a call that matches no rule' }),
+        low: permissionRules('Calls allowed without asking'),
+        high: permissionRules('Calls that need approval'),
+        deny: permissionRules('Calls that are always refused'),
+      })
+      .default({ default: 'high' })
+      .meta({
+        description:
+          'Risk of each outside call: a `deny` rule wins, then `high`, then `low`; a call no rule matches gets `default`',
+      }),
+    wait: duration(
+      '10m',
+      'How long a request waits for a decision before it is answered "pending".',
+    ).prefault('50s'),
+    grants: z
+      .strictObject({
+        max: duration('24h', 'The longest grant an approver may give.'),
+      })
+      .optional()
+      .meta({
+        description:
+          'Lets approvers approve a rule for the rest of a session, for at most `max`; omitted: no grants are offered',
+      }),
+  })
+  .meta({
+    description:
+      'Governs outside agents (Claude Code hooks) through tokens bound to this workflow, in place of `agent` or `steps`',
+  });
+
 /** A manifest's fields; {@link manifestSchema} (manifest.ts) adds the cross-checks. */
 export const manifestFields = z.strictObject({
   name: z
@@ -334,6 +378,7 @@ export const manifestFields = z.strictObject({
     .default([])
     .meta({ description: 'What the steps or the model may call' }),
   approval: approvalSchema.optional(),
+  gateway: gatewaySchema.optional(),
 });
 
 export type WorkflowManifest = z.output<typeof manifestFields>;
@@ -346,3 +391,4 @@ export type HttpToolSpec = ToolOfKind<'http'>;
 export type McpToolSpec = ToolOfKind<'mcp'>;
 export type StepSpec = z.output<typeof stepSchema>;
 export type ApprovalSpec = z.output<typeof approvalSchema>;
+export type GatewaySpec = z.output<typeof gatewaySchema>;

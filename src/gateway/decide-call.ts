@@ -1,0 +1,343 @@
+/**
+ * The gateway's decision core: (who, tool call) → allow | deny | pending, whichever client asked.
+ * Policy first (deny beats high beats low), then the session's grants, then an approval, which
+ * the request waits for up to `gateway.wait`. Every answer is audited before it is given, and an
+ * approved (or denied, or expired) outcome is given exactly once: the same call presented again
+ * after that needs a new decision.
+ */
+import type { Logger } from 'pino';
+import { type ApprovalRecord, ApprovalStatus, approvalBinding } from '../approvals/approval';
+import { askDeadlines } from '../approvals/ask-deadlines';
+import { type ApprovalDeps, publishApproval } from '../approvals/request-approval';
+import type { GatewayEvent } from '../audit/audit-event';
+import type { AuditLog } from '../audit/ports';
+import { canonicalJson } from '../shared/canonical-json';
+import type { Clock } from '../shared/clock';
+import { type CallPlace, classifyCall, coversCall } from './classify-call';
+import { policyOf } from './gateway-policy';
+import type { Caller } from './identify-caller';
+import { callHashOf, callIdOf, type OutsideCall } from './outside-call';
+import { parsePermissionRule } from './permission-rule';
+import type { CallStore, GatewayCall, Grant, GrantStore } from './ports';
+import type { Waiters } from './waiters';
+
+export interface GatewayDeps {
+  calls: CallStore;
+  grants: GrantStore;
+  /** Publishing an approval: the same cards, quorum, expiry and reminders as a run's. */
+  approvals: ApprovalDeps;
+  audit: AuditLog;
+  waiters: Waiters;
+  clock: Clock;
+  log: Logger;
+  /** How often a waiting request reads its approval (a decision in another process). */
+  pollMs?: number;
+}
+
+export type GatewayDecision =
+  | {
+      decision: 'allow';
+      by: 'policy' | 'grant' | 'approval';
+      reason: string;
+      rule?: string;
+      grantId?: string;
+      approvalId?: string;
+    }
+  | {
+      decision: 'deny';
+      by: 'policy' | 'approval' | 'expiry' | 'withdrawn';
+      reason: string;
+      rule?: string;
+      approvalId?: string;
+    }
+  | {
+      decision: 'pending';
+      approvalId: string;
+      reason: string;
+      expiresAt: Date;
+      /** Where the approvers decide (a Slack channel), for the client to point at. */
+      channel: string;
+    };
+
+/** Presentations of one call that lost the race to another of the same call, before giving up. */
+const MAX_GENERATIONS_PER_ASK = 3;
+
+export async function decideCall(
+  deps: GatewayDeps,
+  caller: Caller,
+  call: OutsideCall,
+): Promise<GatewayDecision> {
+  const { manifest, hash } = caller.workflow;
+  const callHash = callHashOf(manifest.name, caller.token.id, call);
+  const tell = (decision: GatewayDecision, extra: Partial<GatewayCall> = {}) =>
+    told(deps, caller, call, callHash, decision, extra);
+  const compiled = policyOf(hash, manifest.gateway.risk);
+  if (!compiled.ok) {
+    return tell({
+      decision: 'deny',
+      by: 'policy',
+      reason: `the policy cannot be read: ${compiled.problem}`,
+    });
+  }
+  const place: CallPlace = { cwd: call.cwd ?? '/', home: call.home ?? '' };
+  const risk = classifyCall(compiled.policy, { tool: call.tool, input: call.input }, place);
+  const rule = risk.rule === undefined ? {} : { rule: risk.rule };
+  if (risk.risk === 'deny') {
+    return tell({
+      decision: 'deny',
+      by: 'policy',
+      reason: risk.rule ? `denied by the rule ${risk.rule}` : 'denied: no rule allows this call',
+      ...rule,
+    });
+  }
+  if (risk.risk === 'low') {
+    return tell({ decision: 'allow', by: 'policy', reason: lowReason(risk.rule), ...rule });
+  }
+  const grant = await coveringGrant(deps, caller, call, callHash, place);
+  if (grant !== undefined) {
+    return tell({
+      decision: 'allow',
+      by: 'grant',
+      reason: `allowed by grant ${grant.id} (${grant.covers}), given by ${grant.grantedBy}`,
+      grantId: grant.id,
+    });
+  }
+  return decideByApproval(deps, caller, call, callHash, risk.rule);
+}
+
+function lowReason(rule: string | undefined): string {
+  return rule ? `allowed by the rule ${rule}` : 'allowed: low risk by default';
+}
+
+/** A high-risk call: its approval (found or asked for), waited for, and its outcome told once. */
+async function decideByApproval(
+  deps: GatewayDeps,
+  caller: Caller,
+  call: OutsideCall,
+  callHash: string,
+  rule: string | undefined,
+): Promise<GatewayDecision> {
+  const deadline = deps.clock().getTime() + caller.workflow.manifest.gateway.wait;
+  for (let attempt = 0; attempt < MAX_GENERATIONS_PER_ASK; attempt += 1) {
+    const open = await openCall(deps, caller, call, callHash, rule);
+    const approval = await waitForDecision(deps, open.id, deadline);
+    if (approval === null) throw new Error(`the approval of ${open.id} vanished`);
+    if (approval.status === ApprovalStatus.Pending) {
+      return told(deps, caller, call, callHash, pendingOf(approval), { id: open.id });
+    }
+    // Told once: a presentation that lost the claim to another is a new call.
+    if (await deps.calls.claimDelivery(open.id, deps.clock())) {
+      return told(deps, caller, call, callHash, outcomeOf(approval), { id: open.id });
+    }
+  }
+  throw new Error('the same call was presented too many times at once');
+}
+
+/**
+ * The newest generation of the call that has not been told its outcome, or a new one with its
+ * approval published (stored once, card posted once: safe to repeat after a crash).
+ */
+async function openCall(
+  deps: GatewayDeps,
+  caller: Caller,
+  call: OutsideCall,
+  callHash: string,
+  rule: string | undefined,
+): Promise<GatewayCall> {
+  const latest = await deps.calls.latest(callHash);
+  if (latest !== null && latest.deliveredAt === undefined && latest.withdrawnAt === undefined) {
+    const approval = await deps.approvals.approvals.get(latest.id);
+    if (approval !== null) return latest;
+  }
+  const generation = latest === null ? 0 : latest.generation + 1;
+  const id = callIdOf(callHash, generation);
+  const stored = await deps.calls.createOnce({
+    id,
+    callHash,
+    generation,
+    workflow: caller.workflow.manifest.name,
+    tokenId: caller.token.id,
+    userId: caller.token.userId,
+    sessionId: call.sessionId,
+    tool: call.tool,
+    input: canonicalJson(call.input),
+    createdAt: deps.clock(),
+  });
+  await publishApproval(deps.approvals, approvalRequest(caller, call, stored, rule, deps.clock()));
+  return stored;
+}
+
+/** The approval a gateway call asks for: the workflow's `approval` block, its card in its channel. */
+function approvalRequest(
+  caller: Caller,
+  call: OutsideCall,
+  open: GatewayCall,
+  rule: string | undefined,
+  now: Date,
+): ApprovalRecord {
+  const { manifest, hash } = caller.workflow;
+  const spec = manifest.approval;
+  if (spec?.channel === undefined) {
+    throw new Error(`${manifest.name} names no approval channel for its gateway calls`);
+  }
+  const grantMax = manifest.gateway.grants?.max;
+  const escalateTo = spec.escalate_to;
+  return {
+    id: open.id,
+    runId: open.id,
+    step: 0,
+    workflow: manifest.name,
+    kind: 'call',
+    tool: call.tool,
+    args: open.input,
+    risk: 'high',
+    binding: approvalBinding({ tool: call.tool, args: open.input, manifestHash: hash }),
+    manifestHash: hash,
+    requesterId: caller.token.userId,
+    approvers: { users: spec.approvers.users ?? [], usergroups: spec.approvers.usergroups ?? [] },
+    required: spec.required,
+    allowSelfApproval: spec.allow_self_approval,
+    onTimeout: spec.on_timeout,
+    channel: spec.channel,
+    status: ApprovalStatus.Pending,
+    approvals: [],
+    session: {
+      sessionId: call.sessionId,
+      tokenId: caller.token.id,
+      ...(caller.token.label ? { label: caller.token.label } : {}),
+      client: call.client,
+      ...(call.cwd ? { cwd: call.cwd } : {}),
+      ...(rule ? { rule } : {}),
+      ...(grantMax === undefined ? {} : { grantMaxMs: grantMax }),
+      ...(escalateTo
+        ? { escalateTo: { users: escalateTo.users ?? [], usergroups: escalateTo.usergroups ?? [] } }
+        : {}),
+    },
+    ...askDeadlines(spec, now),
+  };
+}
+
+/** Reads the approval until it is decided or `deadline` passes; woken at once by a local decision. */
+async function waitForDecision(
+  deps: GatewayDeps,
+  id: string,
+  deadline: number,
+): Promise<ApprovalRecord | null> {
+  for (;;) {
+    const approval = await deps.approvals.approvals.get(id);
+    const left = deadline - deps.clock().getTime();
+    if (approval === null || approval.status !== ApprovalStatus.Pending || left <= 0) {
+      return approval;
+    }
+    await deps.waiters.sleep(id, Math.min(left, deps.pollMs ?? 250));
+  }
+}
+
+function pendingOf(approval: ApprovalRecord): GatewayDecision {
+  return {
+    decision: 'pending',
+    approvalId: approval.id,
+    reason: `waiting for approval in Slack (channel ${approval.channel}, approval ${approval.id})`,
+    expiresAt: approval.expiresAt,
+    channel: approval.channel,
+  };
+}
+
+function outcomeOf(approval: ApprovalRecord): GatewayDecision {
+  const approvalId = approval.id;
+  const by = approval.decidedBy ?? 'an approver';
+  switch (approval.status) {
+    case ApprovalStatus.Approved:
+      return { decision: 'allow', by: 'approval', reason: `approved by ${by}`, approvalId };
+    case ApprovalStatus.Denied:
+      return {
+        decision: 'deny',
+        by: 'approval',
+        reason: `denied by ${by}: ${approval.decisionNote ?? 'no reason given'}`,
+        approvalId,
+      };
+    case ApprovalStatus.Expired:
+      return {
+        decision: 'deny',
+        by: 'expiry',
+        reason: 'the approval expired with no decision; ask again to post a new card',
+        approvalId,
+      };
+    default:
+      return {
+        decision: 'deny',
+        by: 'withdrawn',
+        reason: `the request was withdrawn${approval.decisionNote ? ` (${approval.decisionNote})` : ''}`,
+        approvalId,
+      };
+  }
+}
+
+/** A grant of this session in force now that covers the call, if one does. */
+async function coveringGrant(
+  deps: GatewayDeps,
+  caller: Caller,
+  call: OutsideCall,
+  callHash: string,
+  place: CallPlace,
+): Promise<Grant | undefined> {
+  const grants = await deps.grants.activeFor(
+    { tokenId: caller.token.id, sessionId: call.sessionId },
+    deps.clock(),
+  );
+  return grants.find((grant) => {
+    if (grant.callHash !== undefined) return grant.callHash === callHash;
+    if (grant.rule === undefined) return false;
+    const parsed = parsePermissionRule(grant.rule);
+    return parsed.ok && coversCall([parsed.rule], { tool: call.tool, input: call.input }, place);
+  });
+}
+
+const EVENT_TYPE: Record<string, GatewayEvent['type']> = {
+  'allow:policy': 'gateway.allowed',
+  'allow:grant': 'gateway.allowed',
+  'allow:approval': 'gateway.approved',
+  'deny:policy': 'gateway.denied',
+  'deny:approval': 'gateway.denied',
+  'deny:expiry': 'gateway.expired',
+  'deny:withdrawn': 'gateway.withdrawn',
+};
+
+/** Audits the decision (durable before it is answered), then returns it. */
+async function told(
+  deps: GatewayDeps,
+  caller: Caller,
+  call: OutsideCall,
+  callHash: string,
+  decision: GatewayDecision,
+  open: Partial<GatewayCall>,
+): Promise<GatewayDecision> {
+  const type =
+    decision.decision === 'pending'
+      ? 'gateway.pending'
+      : (EVENT_TYPE[`${decision.decision}:${decision.by}`] ?? 'gateway.denied');
+  const { decision: _decision, reason, ...rest } = decision;
+  const details: GatewayEvent['details'] = {
+    client: call.client,
+    session: call.sessionId,
+    tokenId: caller.token.id,
+    tool: call.tool,
+    callHash,
+    reason,
+  };
+  for (const [key, value] of Object.entries(rest)) {
+    if (typeof value === 'string') details[key] = value;
+    else if (value instanceof Date) details[key] = value.toISOString();
+  }
+  if (open.id !== undefined) details.callId = open.id;
+  await deps.audit.record({
+    type,
+    at: deps.clock(),
+    actor: caller.token.userId,
+    workflow: caller.workflow.manifest.name,
+    details,
+    // The outcome of a call is told once; its telling is recorded once.
+    ...(type !== 'gateway.pending' && open.id !== undefined ? { key: `${open.id}:told` } : {}),
+  });
+  return decision;
+}

@@ -1,0 +1,34 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../shared/canonical-json';
+
+/**
+ * One tool call of an outside agent, in no client's shapes: the adapters (Claude Code's hook, the
+ * MCP endpoint, the decision API) turn their requests into this.
+ */
+export interface OutsideCall {
+  /** Which adapter asked: `claude-code`. */
+  client: string;
+  /** The client's session: grants and "the same call again" are per session. */
+  sessionId: string;
+  tool: string;
+  /** The tool's input, as the client sent it (a JSON object). */
+  input: Record<string, unknown>;
+  /** The session's working directory, and the home directory where the client told it. */
+  cwd?: string;
+  home?: string;
+}
+
+/**
+ * What is approved: this token's session calling this tool with this exact input. Presenting the
+ * same call again (a retry, a re-fired hook) gives the same hash, whatever ids the client added.
+ */
+export function callHashOf(workflow: string, tokenId: string, call: OutsideCall): string {
+  // A session id is only unique with its token: two people's clients may reuse one.
+  const text = canonicalJson([workflow, tokenId, call.sessionId, call.tool, call.input]);
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** A call's id, which is also its approval's: its hash (shortened) and its generation. */
+export function callIdOf(callHash: string, generation: number): string {
+  return `gw_${callHash.slice(0, 32)}.${generation}`;
+}
