@@ -5,9 +5,11 @@ import { approvalClaimModel } from './approval-claim-model';
 import { approvalModel } from './approval-model';
 import { auditEventModel } from './audit-event-model';
 import { auditHeadModel } from './audit-head-model';
+import { gatewayTokenModel, gatewayTokenRevocationModel } from './gateway-token-model';
 import { MongoApprovalRepository } from './mongo-approval-repository';
 import { MongoAuditLog } from './mongo-audit-log';
 import { MongoRunRepository } from './mongo-run-repository';
+import { MongoTokenStore } from './mongo-token-store';
 import { redactWrites } from './redact-plugin';
 import { runModel } from './run-model';
 import { storeUnreachable } from './store-unreachable';
@@ -17,6 +19,8 @@ export interface Database {
   runs: MongoRunRepository;
   approvals: MongoApprovalRepository;
   audit: MongoAuditLog;
+  /** Gateway tokens: only the sha256 of each token's text is stored. */
+  tokens: MongoTokenStore;
   /** Resolves when the server answers a ping; used by /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -60,6 +64,8 @@ export async function openDatabase(uri: string, options: DatabaseOptions): Promi
   const approvalClaims = approvalClaimModel(connection);
   const auditEvents = auditEventModel(connection);
   await auditEvents.createIndexes();
+  const tokens = gatewayTokenModel(connection);
+  await tokens.createIndexes();
   return {
     connection,
     runs: new MongoRunRepository(runs),
@@ -68,6 +74,7 @@ export async function openDatabase(uri: string, options: DatabaseOptions): Promi
       key: auditKey(options.auditHmacKey),
       ...(options.redactor ? { redactor: options.redactor } : {}),
     }),
+    tokens: new MongoTokenStore(tokens, gatewayTokenRevocationModel(connection)),
     async ping() {
       const db = connection.db;
       if (db === undefined) throw new Error('MongoDB is not connected');
