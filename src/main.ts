@@ -13,14 +13,28 @@ import {
   verifyAuditLog,
 } from './cli/audit';
 import { dryRunInTerminal } from './cli/dry-run';
+import {
+  CLI_ACTOR,
+  createdHint,
+  createGatewayToken,
+  createRequest,
+  revokeGatewayToken,
+  revokeRequest,
+  TokenUsageError,
+  tokenTable,
+  tokenWorkflow,
+} from './cli/token';
 import { chooseWorkflowsDir, workflowsDirProblem } from './cli/workflows-dir';
 import { ConfigError, loadAuditConfig, loadConfig, loadExportConfig } from './config';
 import { createLogger } from './observability/logger';
 import { type ServiceRoles, startService } from './service';
 import { Redactor } from './shared/redactor';
+import { openDatabase } from './store/database';
 import { MongoAuditReader } from './store/mongo-audit-reader';
+import { openTokenStore } from './store/open-token-store';
 import { ManifestToolRunner } from './tools/manifest-tool-runner';
 import { SecretBroker } from './tools/secret-broker';
+import { loadWorkflows } from './workflows/load-workflows';
 import { manifestJsonSchema } from './workflows/manifest-json-schema';
 import { validateManifests } from './workflows/validate-manifests';
 
@@ -246,6 +260,107 @@ audit
         return 0;
       } finally {
         await reader.close();
+      }
+    }),
+  );
+
+/** Runs a token subcommand: a bad setting, option or workflow is one line on stderr and exit 2. */
+async function tokenCommand(work: () => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await work();
+  } catch (error) {
+    if (!(error instanceof ConfigError || error instanceof TokenUsageError)) throw error;
+    process.stderr.write(`countersign: ${error.message}\n`);
+    process.exitCode = 2;
+  }
+}
+
+/** The store and the audit log, for the token subcommands that record what they do. */
+async function openForTokens() {
+  const config = loadAuditConfig();
+  const database = await openDatabase(config.MONGODB_URI, { auditHmacKey: config.AUDIT_HMAC_KEY });
+  const deps = { tokens: database.tokens, audit: database.audit, clock: () => new Date() };
+  return { deps, close: () => database.close() };
+}
+
+const token = program
+  .command('token')
+  .description('per-person gateway tokens: who an outside agent (Claude Code) acts for');
+token
+  .command('create')
+  .description(
+    'make a token for one person and a gateway workflow; print it once on stdout (needs MONGODB_URI and AUDIT_HMAC_KEY)',
+  )
+  .argument('<workflow>', 'a workflow with a gateway block')
+  .requiredOption('--user <id>', 'the Slack user the agent acts for (must be in access.users)')
+  .option('--label <label>', 'a name for where the token is used, e.g. laptop')
+  .option('--expires <duration>', 'how long it lasts, e.g. 90d (default: until revoked)')
+  .option('--headless', 'for CI: a call still pending is deferred, to be resumed, not denied')
+  .option(
+    '--dir <dir>',
+    'directory of workflow manifests (default: WORKFLOWS_DIR, else ./workflows)',
+  )
+  .action(
+    (
+      workflow: string,
+      options: { user: string; label?: string; expires?: string; headless?: boolean; dir?: string },
+    ) =>
+      tokenCommand(async () => {
+        const request = createRequest(workflow, options);
+        const choice = chooseWorkflowsDir(options.dir, process.env);
+        await refuseMissingWorkflowsDir(choice);
+        tokenWorkflow(await loadWorkflows(choice.dir), request, choice.setting);
+        const { deps, close } = await openForTokens();
+        try {
+          const made = await createGatewayToken(deps, request, CLI_ACTOR);
+          process.stdout.write(`${made.text}\n`);
+          process.stderr.write(createdHint(made.token));
+          return 0;
+        } finally {
+          await close();
+        }
+      }),
+  );
+token
+  .command('list')
+  .description(
+    'the tokens, newest first, with their status; never a token itself (needs MONGODB_URI)',
+  )
+  .option('--workflow <name>', 'only the tokens of this workflow')
+  .action((options: { workflow?: string }) =>
+    tokenCommand(async () => {
+      const config = loadExportConfig();
+      const store = await openTokenStore(config.MONGODB_URI);
+      try {
+        const tokens = await store.tokens.list(
+          options.workflow !== undefined ? { workflow: options.workflow } : {},
+        );
+        process.stdout.write(tokenTable(tokens, new Date()));
+        return 0;
+      } finally {
+        await store.close();
+      }
+    }),
+  );
+token
+  .command('revoke')
+  .description(
+    'revoke a token at once; exit 1 if there is no such token or it was revoked already (needs MONGODB_URI and AUDIT_HMAC_KEY)',
+  )
+  .argument('<id>', 'the token id (tok_…), as token list shows it')
+  .action((id: string) =>
+    tokenCommand(async () => {
+      revokeRequest(id);
+      const { deps, close } = await openForTokens();
+      try {
+        return await revokeGatewayToken(
+          deps,
+          id,
+          (text) => process.stdout.write(text),
+          (text) => process.stderr.write(text),
+        );
+      } finally {
+        await close();
       }
     }),
   );
