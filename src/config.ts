@@ -64,6 +64,8 @@ const envSchema = z.object({
     )
     .pipe(z.array(z.string().regex(/^[UW][A-Z0-9]+$/, 'must be Slack user ids like U0123ABCD'))),
   COUNTERSIGN_SECRETS_FILE: optionalString,
+  // Where people's agents reach this service (the Claude Code settings `/countersign token` gives).
+  COUNTERSIGN_PUBLIC_URL: optionalString.pipe(url(['http', 'https']).optional()),
   AUDIT_HMAC_KEY: auditHmacKey,
   PORT: portNumber.default(3000),
   HOST: z.string().default('0.0.0.0'),

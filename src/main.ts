@@ -16,7 +16,6 @@ import { dryRunInTerminal } from './cli/dry-run';
 import {
   CLI_ACTOR,
   createdHint,
-  createGatewayToken,
   createRequest,
   revokeGatewayToken,
   revokeRequest,
@@ -26,6 +25,7 @@ import {
 } from './cli/token';
 import { chooseWorkflowsDir, workflowsDirProblem } from './cli/workflows-dir';
 import { ConfigError, loadAuditConfig, loadConfig, loadExportConfig } from './config';
+import { createGatewayToken } from './gateway/create-token';
 import { createLogger } from './observability/logger';
 import { type ServiceRoles, startService } from './service';
 import { Redactor } from './shared/redactor';

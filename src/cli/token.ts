@@ -1,8 +1,6 @@
 import path from 'node:path';
-import type { AuditLog } from '../audit/ports';
-import type { GatewayToken, TokenStore } from '../gateway/ports';
-import { newToken, tokenHash } from '../gateway/tokens';
-import type { Clock } from '../shared/clock';
+import type { TokenDeps, TokenRequest } from '../gateway/create-token';
+import type { GatewayToken } from '../gateway/ports';
 import { parseDuration } from '../workflows/duration';
 import { formatProblem, type WorkflowCatalog } from '../workflows/load-workflows';
 import type { WorkflowManifest } from '../workflows/manifest-schema';
@@ -13,11 +11,7 @@ export class TokenUsageError extends Error {
 }
 
 /** What `token create`, `list` and `revoke` stand on; main.ts builds it from the environment. */
-export interface TokenCliDeps {
-  tokens: TokenStore;
-  audit: AuditLog;
-  clock: Clock;
-}
+export type TokenCliDeps = TokenDeps;
 
 /** Who made or revoked a token from the command line, in the token and in the audit log. */
 export const CLI_ACTOR = 'cli';
@@ -35,22 +29,14 @@ export interface CreateOptions {
   headless?: boolean;
 }
 
-export interface CreateRequest {
-  workflow: string;
-  userId: string;
-  label?: string;
-  expiresInMs?: number;
-  headless: boolean;
-}
-
 /** Checks the options of `countersign token create` before anything is opened. */
-export function createRequest(workflow: string, options: CreateOptions): CreateRequest {
+export function createRequest(workflow: string, options: CreateOptions): TokenRequest {
   if (!USER_ID.test(options.user)) {
     throw new TokenUsageError(
       `--user must be a Slack user id such as U0123ABCD (got ${JSON.stringify(options.user)})`,
     );
   }
-  const request: CreateRequest = {
+  const request: TokenRequest = {
     workflow,
     userId: options.user,
     headless: options.headless === true,
@@ -85,7 +71,7 @@ export function createRequest(workflow: string, options: CreateOptions): CreateR
  */
 export function tokenWorkflow(
   catalog: WorkflowCatalog,
-  request: CreateRequest,
+  request: TokenRequest,
   where: string,
 ): WorkflowManifest {
   const name = request.workflow;
@@ -122,55 +108,6 @@ function accessProblem(manifest: WorkflowManifest, userId: string): string | und
     return `access of "${name}" lets people in only by channel, and a token acts outside any channel, so it would always be refused: list ${userId} in access.users`;
   }
   return `${userId} may not use workflow "${name}" (not in its access.users)`;
-}
-
-/**
- * Makes a token and returns its text, the only time the text exists outside the person's hands.
- * It is stored (as its hash) and then audited; if the audit log refuses, the token is revoked,
- * so no token works that the log does not show.
- */
-export async function createGatewayToken(
-  deps: TokenCliDeps,
-  request: CreateRequest,
-  createdBy: string,
-): Promise<{ text: string; token: GatewayToken }> {
-  const { text, id } = newToken();
-  const now = deps.clock();
-  const token: GatewayToken = {
-    id,
-    hash: tokenHash(text),
-    workflow: request.workflow,
-    userId: request.userId,
-    ...(request.label !== undefined ? { label: request.label } : {}),
-    headless: request.headless,
-    createdBy,
-    createdAt: now,
-    ...(request.expiresInMs !== undefined
-      ? { expiresAt: new Date(now.getTime() + request.expiresInMs) }
-      : {}),
-  };
-  await deps.tokens.create(token);
-  try {
-    await deps.audit.record({
-      type: 'token.created',
-      at: now,
-      actor: createdBy,
-      workflow: token.workflow,
-      details: {
-        tokenId: token.id,
-        userId: token.userId,
-        headless: token.headless,
-        ...(token.label !== undefined ? { label: token.label } : {}),
-        ...(token.expiresAt !== undefined ? { expiresAt: token.expiresAt.toISOString() } : {}),
-      },
-    });
-  } catch (error) {
-    await deps.tokens.revoke(token.id, createdBy, deps.clock()).catch(() => undefined);
-    throw new Error(
-      `the new token could not be recorded in the audit log, so it was revoked: ${(error as Error).message}`,
-    );
-  }
-  return { text, token };
 }
 
 /** What `token create` tells on stderr: everything about the token but its text. */

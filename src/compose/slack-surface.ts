@@ -41,6 +41,8 @@ export async function startSlackSurface(core: Core): Promise<SlackSurface> {
     log,
     metrics: core.metrics,
     decisions: core.decisions,
+    tokens: database.tokens,
+    ...(config.COUNTERSIGN_PUBLIC_URL ? { publicUrl: config.COUNTERSIGN_PUBLIC_URL } : {}),
     track: (work) => core.sideWork.add(work),
   });
   let connected = false;

@@ -2,6 +2,7 @@ import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { CommandLineError, splitWords } from '../../../workflows/command-line';
 import { escapeMrkdwn } from '../../blocks/mrkdwn';
 import { cancelRunCommand } from './cancel-run';
+import { createTokenCommand } from './create-token';
 import type { CommandDeps } from './deps';
 import { listRuns } from './list-runs';
 import { listWorkflows } from './list-workflows';
@@ -40,7 +41,7 @@ export async function countersignCommand(deps: CommandDeps, args: Args): Promise
     return;
   }
   const [subcommand = 'help', ...rest] = words;
-  const known = ['run', 'list', 'runs', 'status', 'cancel', 'help'].includes(subcommand)
+  const known = ['run', 'list', 'runs', 'status', 'cancel', 'token', 'help'].includes(subcommand)
     ? subcommand
     : 'unknown';
   deps.metrics.commands.inc({ subcommand: known });
@@ -55,6 +56,8 @@ export async function countersignCommand(deps: CommandDeps, args: Args): Promise
       return showRunStatus(deps, args, rest);
     case 'cancel':
       return cancelRunCommand(deps, args, rest);
+    case 'token':
+      return createTokenCommand(deps, args, rest);
     case 'help':
       await args.ack({ response_type: 'ephemeral', text: USAGE });
       return;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { DecideApprovalDeps } from '../../../approvals/decide-approval';
 import type { AuditLog } from '../../../audit/ports';
+import type { TokenStore } from '../../../gateway/ports';
 import type { Metrics } from '../../../observability/metrics';
 import type { GroupLookup } from '../../../policy/may-start-workflow';
 import type { RunQueue, RunRepository } from '../../../runs/ports';
@@ -22,6 +23,10 @@ export interface CommandDeps {
   metrics: Metrics;
   /** Approvers' clicks: the decision, the run it resumes, the card it updates. */
   decisions: DecideApprovalDeps;
+  /** Gateway tokens, made by `/countersign token <workflow>`. */
+  tokens: TokenStore;
+  /** COUNTERSIGN_PUBLIC_URL: the service's address in the settings a token comes with. */
+  publicUrl?: string;
   /** Registers work done after the ack, so a shutdown waits for it. */
   track: (work: Promise<unknown>) => void;
 }

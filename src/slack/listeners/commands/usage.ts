@@ -3,6 +3,7 @@ export const RUN_USAGE = '/countersign run &lt;workflow&gt; [name=value …] [--
 export const STATUS_USAGE = '/countersign status &lt;run&gt;';
 export const RUNS_USAGE = '/countersign runs [all]';
 export const CANCEL_USAGE = '/countersign cancel &lt;run&gt;';
+export const TOKEN_USAGE = '/countersign token &lt;workflow&gt;';
 
 export const USAGE = [
   '*Countersign* runs approved workflows from Slack.',
@@ -12,5 +13,6 @@ export const USAGE = [
   '• `/countersign runs` your recent runs (admins: `/countersign runs all` for everyone’s)',
   '• `/countersign status &lt;run&gt;` the timeline of one of your runs: steps, outputs, outcome',
   '• `/countersign cancel &lt;run&gt;` stop one of your runs (admins: anyone’s); the approvals it waits for are closed',
+  '• `/countersign token &lt;workflow&gt;` a personal token for your Claude Code, and the settings to paste (gateway workflows)',
   '• `/countersign help` this message',
 ].join('\n');
