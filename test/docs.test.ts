@@ -76,6 +76,18 @@ const EXERCISED: Record<string, { ranBy: string; proof: string }> = {
     ranBy: 'test/cli/audit.test.ts',
     proof: "runCountersign(['audit', 'verify']",
   },
+  'countersign token create coding --user U0123ABCD --label laptop': {
+    ranBy: 'test/cli/token.test.ts',
+    proof: "token('create', 'coding', '--user', 'U0ADA', '--label', 'laptop')",
+  },
+  'countersign token list --workflow coding': {
+    ranBy: 'test/cli/token.test.ts',
+    proof: "runCountersign(['token', 'list', '--workflow',",
+  },
+  'countersign token revoke tok_3f9a0c2b7d41': {
+    ranBy: 'test/cli/token.test.ts',
+    proof: "token('revoke', id)",
+  },
   'countersign audit export --run r-7kq2m9xd': {
     ranBy: 'test/cli/audit.test.ts',
     proof: "seqs(['--run', 'r-aaaa2222'])",
@@ -243,11 +255,11 @@ function resolves(page: string, target: string): boolean {
   return headingAnchors(readFileSync(resolved, 'utf8')).has(anchor);
 }
 
-/** The commands of src/main.ts, an audit subcommand as `audit verify`. */
+/** The commands of src/main.ts, an audit or token subcommand as `audit verify`, `token list`. */
 function subcommands(): string[] {
   const main = read('src/main.ts');
-  return [...main.matchAll(/^(program|audit)\s*\.command\('([a-z-]+)'\)/gm)].map(([, on, name]) =>
-    on === 'audit' ? `audit ${name}` : (name ?? ''),
+  return [...main.matchAll(/^(program|audit|token)\s*\.command\('([a-z-]+)'\)/gm)].map(
+    ([, on, name]) => (on === 'program' ? (name ?? '') : `${on} ${name}`),
   );
 }
 
