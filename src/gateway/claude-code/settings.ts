@@ -6,7 +6,8 @@
  * every tool; an `http` hook has `url`, `timeout` (seconds), `headers`, whose `$VAR` values are
  * filled only from the variables listed in `allowedEnvVars` (others become empty strings), and
  * `onFailure: "block"` (Claude Code >= 2.1.295), without which a hook that times out, errs or is
- * unreachable lets the call run (measured on 2.1.328: test/claude-code/cli-offline.test.ts).
+ * unreachable lets the call run (measured: test/claude-code/cli-offline.test.ts). The block itself
+ * is run by the pinned binary in test/claude-code/settings-block.test.ts.
  * Managed settings: `allowManagedHooksOnly` loads only managed hooks; `allowedHttpHookUrls` limits
  * the URLs HTTP hooks may reach; `httpHookAllowedEnvVars` limits the variables they may read.
  */
@@ -29,18 +30,19 @@ export interface SettingsOptions {
   headless: boolean;
 }
 
-export interface ClaudeCodeHttpHook {
+// Type aliases, not interfaces: the settings are plain JSON, assignable to Record<string, unknown>.
+export type ClaudeCodeHttpHook = {
   type: 'http';
   url: string;
   timeout: number;
   headers: { Authorization: string };
   allowedEnvVars: string[];
   onFailure: 'block';
-}
+};
 
-export interface ClaudeCodeSettings {
+export type ClaudeCodeSettings = {
   hooks: { PreToolUse: { matcher: string; hooks: ClaudeCodeHttpHook[] }[] };
-}
+};
 
 /** The hook's URL: the base without a trailing slash, then the route (`?headless=1` for CI). */
 export function hookUrl(url: string, headless: boolean): string {
