@@ -51,6 +51,10 @@ describe('configuration from the environment', () => {
     ],
     [{ ...minimal, SLACK_API_URL: 'not a url' }, 'SLACK_API_URL must be a http or https URL'],
     [
+      { ...minimal, COUNTERSIGN_PUBLIC_URL: 'countersign.example.com' },
+      'COUNTERSIGN_PUBLIC_URL must be a http or https URL',
+    ],
+    [
       { ...minimal, COUNTERSIGN_ADMINS: 'U01,alice' },
       'COUNTERSIGN_ADMINS must be Slack user ids like U0123ABCD',
     ],
