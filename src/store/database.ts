@@ -5,8 +5,10 @@ import { approvalClaimModel } from './approval-claim-model';
 import { approvalModel } from './approval-model';
 import { auditEventModel } from './audit-event-model';
 import { auditHeadModel } from './audit-head-model';
+import { deliveryClaimModel, gatewayCallModel } from './gateway-call-model';
 import { MongoApprovalRepository } from './mongo-approval-repository';
 import { MongoAuditLog } from './mongo-audit-log';
+import { MongoCallStore } from './mongo-call-store';
 import { MongoRunRepository } from './mongo-run-repository';
 import { redactWrites } from './redact-plugin';
 import { runModel } from './run-model';
@@ -17,6 +19,8 @@ export interface Database {
   runs: MongoRunRepository;
   approvals: MongoApprovalRepository;
   audit: MongoAuditLog;
+  /** The gateway's calls that need a decision. */
+  calls: MongoCallStore;
   /** Resolves when the server answers a ping; used by /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -60,6 +64,8 @@ export async function openDatabase(uri: string, options: DatabaseOptions): Promi
   const approvalClaims = approvalClaimModel(connection);
   const auditEvents = auditEventModel(connection);
   await auditEvents.createIndexes();
+  const gatewayCalls = gatewayCallModel(connection);
+  await gatewayCalls.createIndexes();
   return {
     connection,
     runs: new MongoRunRepository(runs),
@@ -68,6 +74,7 @@ export async function openDatabase(uri: string, options: DatabaseOptions): Promi
       key: auditKey(options.auditHmacKey),
       ...(options.redactor ? { redactor: options.redactor } : {}),
     }),
+    calls: new MongoCallStore(gatewayCalls, deliveryClaimModel(connection)),
     async ping() {
       const db = connection.db;
       if (db === undefined) throw new Error('MongoDB is not connected');
