@@ -41,16 +41,17 @@ export class MongoCallStore implements CallStore {
     return call;
   }
 
-  async createOnce(call: GatewayCall): Promise<GatewayCall> {
+  async createOnce(call: GatewayCall): Promise<{ call: GatewayCall; created: boolean }> {
     const { id, ...rest } = call;
     try {
       await this.model.create({ _id: id, ...rest });
+      return { call, created: true };
     } catch (error) {
       if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
     }
     const stored = await this.get(id);
     if (stored === null) throw new Error(`gateway call ${id} vanished as it was created`);
-    return stored;
+    return { call: stored, created: false };
   }
 
   async get(id: string): Promise<GatewayCall | null> {
