@@ -6,10 +6,12 @@ import { approvalModel } from './approval-model';
 import { auditEventModel } from './audit-event-model';
 import { auditHeadModel } from './audit-head-model';
 import { deliveryClaimModel, gatewayCallModel } from './gateway-call-model';
+import { gatewayTokenModel, gatewayTokenRevocationModel } from './gateway-token-model';
 import { MongoApprovalRepository } from './mongo-approval-repository';
 import { MongoAuditLog } from './mongo-audit-log';
 import { MongoCallStore } from './mongo-call-store';
 import { MongoRunRepository } from './mongo-run-repository';
+import { MongoTokenStore } from './mongo-token-store';
 import { redactWrites } from './redact-plugin';
 import { runModel } from './run-model';
 import { storeUnreachable } from './store-unreachable';
@@ -21,6 +23,8 @@ export interface Database {
   audit: MongoAuditLog;
   /** The gateway's calls that need a decision. */
   calls: MongoCallStore;
+  /** Gateway tokens: only the sha256 of each token's text is stored. */
+  tokens: MongoTokenStore;
   /** Resolves when the server answers a ping; used by /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -66,6 +70,8 @@ export async function openDatabase(uri: string, options: DatabaseOptions): Promi
   await auditEvents.createIndexes();
   const gatewayCalls = gatewayCallModel(connection);
   await gatewayCalls.createIndexes();
+  const tokens = gatewayTokenModel(connection);
+  await tokens.createIndexes();
   return {
     connection,
     runs: new MongoRunRepository(runs),
@@ -75,6 +81,7 @@ export async function openDatabase(uri: string, options: DatabaseOptions): Promi
       ...(options.redactor ? { redactor: options.redactor } : {}),
     }),
     calls: new MongoCallStore(gatewayCalls, deliveryClaimModel(connection)),
+    tokens: new MongoTokenStore(tokens, gatewayTokenRevocationModel(connection)),
     async ping() {
       const db = connection.db;
       if (db === undefined) throw new Error('MongoDB is not connected');
