@@ -13,6 +13,7 @@ import {
   verifyAuditLog,
 } from './cli/audit';
 import { dryRunInTerminal } from './cli/dry-run';
+import { answerClaudeCodeHook, claudeCodeSettingsFor } from './cli/hook-claude-code';
 import { chooseWorkflowsDir, workflowsDirProblem } from './cli/workflows-dir';
 import { ConfigError, loadAuditConfig, loadConfig, loadExportConfig } from './config';
 import { createLogger } from './observability/logger';
@@ -249,6 +250,62 @@ audit
       }
     }),
   );
+
+const hook = program
+  .command('hook')
+  .description("a hook for an outside agent's client: decides each tool call through the gateway");
+hook
+  .command('claude-code')
+  .description(
+    "Claude Code's command hook: reads the hook input on stdin, prints Countersign's decision; exits 2 (blocking the call) on any failure. Needs COUNTERSIGN_URL and COUNTERSIGN_TOKEN",
+  )
+  .option(
+    '--headless',
+    'a call still pending is deferred (for claude -p --resume) rather than denied',
+  )
+  .option(
+    '--print-settings',
+    "print the .claude/settings.json hooks block for the token's workflow, and the managed-settings variant",
+  )
+  .option('--url <url>', 'the Countersign server (default: COUNTERSIGN_URL)')
+  .option(
+    '--deadline <seconds>',
+    "the hook's own deadline: past it the call is blocked; keep it under the hook's timeout",
+    '55',
+  )
+  .action(
+    async (options: {
+      headless?: boolean;
+      printSettings?: boolean;
+      url?: string;
+      deadline: string;
+    }) => {
+      const deadline = Number(options.deadline);
+      if (!Number.isFinite(deadline) || deadline <= 0) {
+        exitWithProblem(`--deadline must be a number of seconds, not ${options.deadline}`);
+      }
+      const hookOptions = {
+        url: options.url ?? process.env.COUNTERSIGN_URL,
+        token: process.env.COUNTERSIGN_TOKEN,
+        headless: options.headless === true,
+        deadlineMs: deadline * 1000,
+      };
+      const result = options.printSettings
+        ? await claudeCodeSettingsFor(hookOptions)
+        : await answerClaudeCodeHook(hookOptions, await readStdin());
+      if (result.code === 0)
+        await writeStdout(result.stdout.endsWith('\n') ? result.stdout : `${result.stdout}\n`);
+      else process.stderr.write(`${result.stderr}\n`);
+      process.exitCode = result.code;
+    },
+  );
+
+/** Everything on stdin, as text. */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`countersign: ${(error as Error).message}\n`);

@@ -12,8 +12,7 @@ import { decideCall, type GatewayDecision, type GatewayDeps } from '../decide-ca
 import { type Caller, type IdentifyDeps, identifyCaller } from '../identify-caller';
 import { hookAnswer } from './hook-answer';
 import { BODY_CAP, type HookEvent, readHookRequest } from './hook-request';
-
-export const CLAUDE_CODE_PATH = '/gateway/claude-code';
+import { CLAUDE_CODE_PATH } from './settings';
 
 export interface ClaudeCodeDeps {
   gateway: GatewayDeps;
@@ -27,7 +26,34 @@ type Outcome = { decision: 'deny'; reason: string; outcome: string } | GatewayDe
 export function claudeCodeRoutes(deps: ClaudeCodeDeps): Route[] {
   return [
     { path: CLAUDE_CODE_PATH, method: 'POST', handler: (req, res) => answerHook(deps, req, res) },
+    {
+      path: `${CLAUDE_CODE_PATH}/settings`,
+      method: 'GET',
+      handler: (req, res) => answerSettings(deps, req, res),
+    },
   ];
+}
+
+/**
+ * What `countersign hook claude-code --print-settings` needs to write the settings block for the
+ * token's workflow: its wait, and whether the token was made for CI. 401 for a refused token.
+ */
+async function answerSettings(
+  deps: ClaudeCodeDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const identified = await identifyCaller(deps.identify, bearerOf(req), 'claude-code');
+  if (!identified.ok) {
+    sendJson(res, 401, { error: `the token was refused: ${identified.reason}` });
+    return;
+  }
+  const { token, workflow } = identified.caller;
+  sendJson(res, 200, {
+    workflow: workflow.manifest.name,
+    wait_ms: workflow.manifest.gateway.wait,
+    headless: token.headless,
+  });
 }
 
 async function answerHook(
@@ -45,6 +71,8 @@ async function answerHook(
     const identified = await identifyCaller(deps.identify, bearerOf(req), 'claude-code');
     if (!identified.ok) {
       outcome = refused('refused', `the token was refused: ${identified.reason}`);
+      // For `countersign hook claude-code`, which names a refused token in its one line.
+      res.setHeader('x-countersign-refused', identified.why);
     } else {
       headless ||= identified.caller.token.headless;
       outcome = await decideHook(deps, identified.caller, request);
