@@ -6,9 +6,11 @@ import { approvalModel } from './approval-model';
 import { auditEventModel } from './audit-event-model';
 import { auditHeadModel } from './audit-head-model';
 import { deliveryClaimModel, gatewayCallModel } from './gateway-call-model';
+import { gatewayGrantModel } from './gateway-grant-model';
 import { MongoApprovalRepository } from './mongo-approval-repository';
 import { MongoAuditLog } from './mongo-audit-log';
 import { MongoCallStore } from './mongo-call-store';
+import { MongoGrantStore } from './mongo-grant-store';
 import { MongoRunRepository } from './mongo-run-repository';
 import { redactWrites } from './redact-plugin';
 import { runModel } from './run-model';
@@ -21,6 +23,8 @@ export interface Database {
   audit: MongoAuditLog;
   /** The gateway's calls that need a decision. */
   calls: MongoCallStore;
+  /** Grants given on gateway cards ("approve for this session"). */
+  grants: MongoGrantStore;
   /** Resolves when the server answers a ping; used by /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -66,6 +70,8 @@ export async function openDatabase(uri: string, options: DatabaseOptions): Promi
   await auditEvents.createIndexes();
   const gatewayCalls = gatewayCallModel(connection);
   await gatewayCalls.createIndexes();
+  const gatewayGrants = gatewayGrantModel(connection);
+  await gatewayGrants.createIndexes();
   return {
     connection,
     runs: new MongoRunRepository(runs),
@@ -75,6 +81,7 @@ export async function openDatabase(uri: string, options: DatabaseOptions): Promi
       ...(options.redactor ? { redactor: options.redactor } : {}),
     }),
     calls: new MongoCallStore(gatewayCalls, deliveryClaimModel(connection)),
+    grants: new MongoGrantStore(gatewayGrants),
     async ping() {
       const db = connection.db;
       if (db === undefined) throw new Error('MongoDB is not connected');
