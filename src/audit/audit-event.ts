@@ -159,12 +159,15 @@ export interface GatewayEvent {
 
 /** A gateway token made or revoked, a grant given or revoked. Never holds a token's text. */
 export interface GatewayAdminEvent {
-  type: 'token.created' | 'token.revoked' | 'grant.created' | 'grant.revoked';
+  type: 'token.created' | 'token.revoked' | 'grant.created' | 'grant.revoked' | 'grant.refused';
   at: Date;
   /** Who made or revoked it: a Slack user, or `cli`. */
   actor: string;
   workflow: string;
-  /** tokenId, userId, label, expiresAt; grantId, covers, session, expiresAt. */
+  /**
+   * tokenId, userId, label, expiresAt; grantId, covers, session, expiresAt; a refused grant or
+   * revocation (`grant.refused`): grantId or approvalId, action (create | revoke), why.
+   */
   details: Record<string, AuditDetail>;
   key?: string;
 }

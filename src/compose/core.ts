@@ -101,7 +101,7 @@ export async function buildCore(
     ...shared,
     metrics: createMetrics(),
     slack: { web: slack.web, tokens: slack.tokens, messages },
-    decisions: decisionDeps(shared, new SlackApprovalSurface(messages)),
+    decisions: decisionDeps(shared, new SlackApprovalSurface(messages, database.grants)),
     sideWork: workInProgress(),
   };
   return { core, stop: () => closeStores(core) };

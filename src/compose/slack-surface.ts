@@ -43,6 +43,7 @@ export async function startSlackSurface(core: Core): Promise<SlackSurface> {
     log,
     metrics: core.metrics,
     decisions: core.decisions,
+    gateway: { calls: database.calls, grants: database.grants },
     track: (work) => core.sideWork.add(work),
   });
   let connected = false;

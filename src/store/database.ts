@@ -6,10 +6,12 @@ import { approvalModel } from './approval-model';
 import { auditEventModel } from './audit-event-model';
 import { auditHeadModel } from './audit-head-model';
 import { deliveryClaimModel, gatewayCallModel } from './gateway-call-model';
+import { gatewayGrantModel } from './gateway-grant-model';
 import { gatewayTokenModel, gatewayTokenRevocationModel } from './gateway-token-model';
 import { MongoApprovalRepository } from './mongo-approval-repository';
 import { MongoAuditLog } from './mongo-audit-log';
 import { MongoCallStore } from './mongo-call-store';
+import { MongoGrantStore } from './mongo-grant-store';
 import { MongoRunRepository } from './mongo-run-repository';
 import { MongoTokenStore } from './mongo-token-store';
 import { redactWrites } from './redact-plugin';
@@ -25,6 +27,8 @@ export interface Database {
   calls: MongoCallStore;
   /** Gateway tokens: only the sha256 of each token's text is stored. */
   tokens: MongoTokenStore;
+  /** Grants given on gateway cards ("approve for this session"). */
+  grants: MongoGrantStore;
   /** Resolves when the server answers a ping; used by /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -72,6 +76,8 @@ export async function openDatabase(uri: string, options: DatabaseOptions): Promi
   await gatewayCalls.createIndexes();
   const tokens = gatewayTokenModel(connection);
   await tokens.createIndexes();
+  const gatewayGrants = gatewayGrantModel(connection);
+  await gatewayGrants.createIndexes();
   return {
     connection,
     runs: new MongoRunRepository(runs),
@@ -82,6 +88,7 @@ export async function openDatabase(uri: string, options: DatabaseOptions): Promi
     }),
     calls: new MongoCallStore(gatewayCalls, deliveryClaimModel(connection)),
     tokens: new MongoTokenStore(tokens, gatewayTokenRevocationModel(connection)),
+    grants: new MongoGrantStore(gatewayGrants),
     async ping() {
       const db = connection.db;
       if (db === undefined) throw new Error('MongoDB is not connected');

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { DecideApprovalDeps } from '../../../approvals/decide-approval';
 import type { AuditLog } from '../../../audit/ports';
+import type { CallStore, GrantStore } from '../../../gateway/ports';
 import type { Metrics } from '../../../observability/metrics';
 import type { GroupLookup } from '../../../policy/may-start-workflow';
 import type { RunQueue, RunRepository } from '../../../runs/ports';
@@ -22,6 +23,8 @@ export interface CommandDeps {
   metrics: Metrics;
   /** Approvers' clicks: the decision, the run it resumes, the card it updates. */
   decisions: DecideApprovalDeps;
+  /** The gateway's calls and grants: grants given on cards, pending calls and grants on Home and status. */
+  gateway: { calls: CallStore; grants: GrantStore };
   /** Registers work done after the ack, so a shutdown waits for it. */
   track: (work: Promise<unknown>) => void;
 }
