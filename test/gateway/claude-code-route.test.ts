@@ -193,6 +193,45 @@ describe('POST /gateway/claude-code, through the real service', () => {
   });
 });
 
+describe('a server restart in the middle of a wait', () => {
+  it('keeps the approval, and allows the retry once', async () => {
+    const workflowsDir = await workflowsWith({ 'claude-code.yaml': CLAUDE_CODE_MANIFEST });
+    const first = await startHarness('gateway_restart', { workflowsDir });
+    const { text } = await issueToken(first);
+    const call = preToolUse('Bash', { command: 'npm run build' }, { session_id: 'sess-restart' });
+    const waiting = askGateway(first, text, call);
+    const card = await first.slack.waitForCall(
+      'chat.postMessage',
+      (c) => c.args.channel === 'C0APPROVALS',
+    );
+    // The process stops while the request waits: the request is answered, not dropped.
+    const stopping = first.service.stop();
+    expect(preToolUseDecision((await waiting).answer).decision).toBe('deny');
+    await stopping;
+    const second = await startHarness('gateway_restart', {
+      workflowsDir,
+      share: { slack: first.slack, mongoUri: first.mongoUri, queuePrefix: first.queuePrefix },
+    });
+    try {
+      const body = card.response.body as { channel: string; ts: string };
+      await click(second, body, 'approval_approve', approveValue(card.args.blocks), 'U0SRE');
+      const retried = await askGateway(second, text, call);
+      expect(preToolUseDecision(retried.answer)).toMatchObject({
+        decision: 'allow',
+        reason: 'Countersign: approved by U0SRE',
+      });
+      const again = await askGateway(second, text, call);
+      expect(preToolUseDecision(again.answer).decision).toBe('deny');
+      expect(preToolUseDecision(again.answer).reason).toContain('waiting for approval');
+    } finally {
+      await second.stop();
+      await first.db.dropDatabase();
+      await first.db.close();
+      await first.slack.close();
+    }
+  });
+});
+
 function approveValue(blocks: unknown): string {
   for (const block of (blocks ?? []) as { elements?: { action_id?: string; value?: string }[] }[]) {
     for (const element of block.elements ?? []) {

@@ -238,6 +238,43 @@ describe('the gateway decision core, on the real database', () => {
     expect(gatewayEvents(events)).toEqual(['gateway.denied']);
   });
 
+  it('tells an expiry as expiry, not as a denial, and a withdrawn request as withdrawn', async () => {
+    const first = await decideCall(gateway, caller, bash('npm run build', 'sess-expire'));
+    expect(first.decision).toBe('pending');
+    const card = surface.posted[0] as ApprovalRecord;
+    await db.approvals.close(
+      card.id,
+      'expired',
+      'countersign',
+      new Date(),
+      'nobody decided in 30m',
+    );
+    await expect(
+      decideCall(gateway, caller, bash('npm run build', 'sess-expire')),
+    ).resolves.toMatchObject({
+      decision: 'deny',
+      by: 'expiry',
+      reason: 'the approval expired with no decision; ask again to post a new card',
+    });
+    expect(gatewayEvents(events)).toContain('gateway.expired');
+    const withdrawn = await decideCall(gateway, caller, bash('npm run build', 'sess-expire'));
+    expect(withdrawn.decision).toBe('pending');
+    const second = surface.posted[1] as ApprovalRecord;
+    await db.approvals.close(
+      second.id,
+      'cancelled',
+      'U0DEV',
+      new Date(),
+      'withdrawn by the client',
+    );
+    await expect(
+      decideCall(gateway, caller, bash('npm run build', 'sess-expire')),
+    ).resolves.toMatchObject({
+      decision: 'deny',
+      by: 'withdrawn',
+    });
+  });
+
   it('gives a decided outcome to one of two identical calls waiting at once; the other asks anew', async () => {
     const both = [
       decideCall(gateway, caller, bash('npm run build', 'sess-twice')),
