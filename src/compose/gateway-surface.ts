@@ -1,4 +1,4 @@
-import { claudeCodeRoutes } from '../gateway/claude-code/hook-route';
+import { claudeCodeRoutes } from '../http/claude-code-route';
 import type { Route } from '../http/routes';
 import type { WorkflowCatalog } from '../workflows/load-workflows';
 import type { Core } from './core';

@@ -6,20 +6,25 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { type Route, sendJson } from '../../http/routes';
-import type { Metrics } from '../../observability/metrics';
-import { decideCall, type GatewayDecision, type GatewayDeps } from '../decide-call';
-import { type Caller, type IdentifyDeps, identifyCaller } from '../identify-caller';
-import { hookAnswer } from './hook-answer';
-import { BODY_CAP, type HookEvent, readHookRequest } from './hook-request';
-import { CLAUDE_CODE_PATH } from './settings';
+import { hookAnswer } from '../gateway/claude-code/hook-answer';
+import { BODY_CAP, type HookEvent, readHookRequest } from '../gateway/claude-code/hook-request';
+import { CLAUDE_CODE_PATH } from '../gateway/claude-code/settings';
+import { decideCall, type GatewayDecision, type GatewayDeps } from '../gateway/decide-call';
+import { type Caller, type IdentifyDeps, identifyCaller } from '../gateway/identify-caller';
+import { type Route, sendJson } from './routes';
 
 export interface ClaudeCodeDeps {
   gateway: GatewayDeps;
   identify: IdentifyDeps;
-  metrics: Pick<Metrics, 'gatewayDecisions' | 'gatewayDecisionSeconds'>;
+  /** observability/metrics.ts's gateway counter and histogram. */
+  metrics: {
+    gatewayDecisions: { inc(labels: DecisionLabels): void };
+    gatewayDecisionSeconds: { observe(labels: DecisionLabels, seconds: number): void };
+  };
   log: Logger;
 }
+
+type DecisionLabels = { client: string; outcome: string };
 
 type Outcome = { decision: 'deny'; reason: string; outcome: string } | GatewayDecision;
 
