@@ -293,12 +293,15 @@ hook
       const result = options.printSettings
         ? await claudeCodeSettingsFor(hookOptions)
         : await answerClaudeCodeHook(hookOptions, await readStdin());
-      if (result.code === 0)
-        await writeStdout(result.stdout.endsWith('\n') ? result.stdout : `${result.stdout}\n`);
-      else process.stderr.write(`${result.stderr}\n`);
+      if (result.code === 0) await writeStdout(withNewline(result.stdout));
+      if (result.stderr) process.stderr.write(withNewline(result.stderr));
       process.exitCode = result.code;
     },
   );
+
+function withNewline(text: string): string {
+  return text.endsWith('\n') ? text : `${text}\n`;
+}
 
 /** Everything on stdin, as text. */
 async function readStdin(): Promise<string> {

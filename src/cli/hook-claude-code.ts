@@ -5,7 +5,11 @@
  * through on doubt, whatever the hook's own `onFailure`.
  */
 import { BODY_CAP } from '../gateway/claude-code/hook-request';
-import { CLAUDE_CODE_PATH, claudeCodeSettingsText } from '../gateway/claude-code/settings';
+import {
+  CLAUDE_CODE_PATH,
+  claudeCodeSettings,
+  managedSettingsNote,
+} from '../gateway/claude-code/settings';
 
 export interface HookOptions {
   /** COUNTERSIGN_URL: the service's base URL. */
@@ -18,7 +22,7 @@ export interface HookOptions {
 }
 
 /** What the hook does: a line for stdout and exit 0, or a line for stderr and exit 2. */
-export type HookResult = { code: 0; stdout: string } | { code: 2; stderr: string };
+export type HookResult = { code: 0; stdout: string; stderr?: string } | { code: 2; stderr: string };
 
 const fail = (problem: string): HookResult => ({ code: 2, stderr: `countersign hook: ${problem}` });
 
@@ -54,7 +58,8 @@ export async function answerClaudeCodeHook(
 
 /**
  * `--print-settings`: the `.claude/settings.json` block for this token's workflow, made with the
- * workflow's wait (asked of the server, which also proves the URL and the token work).
+ * workflow's wait (asked of the server, which also proves the URL and the token work), on stdout;
+ * how to enforce it with managed settings, on stderr.
  */
 export async function claudeCodeSettingsFor(options: HookOptions): Promise<HookResult> {
   const missing = missingSetting(options);
@@ -77,7 +82,13 @@ export async function claudeCodeSettingsFor(options: HookOptions): Promise<HookR
   }
   const answer = JSON.parse(text) as { wait_ms: number; headless: boolean };
   const headless = options.headless || answer.headless;
-  return { code: 0, stdout: claudeCodeSettingsText({ url, waitMs: answer.wait_ms, headless }) };
+  // The JSON alone on stdout (`> .claude/settings.json` works); the managed variant on stderr.
+  const settings = claudeCodeSettings({ url, waitMs: answer.wait_ms, headless });
+  return {
+    code: 0,
+    stdout: `${JSON.stringify(settings, null, 2)}\n`,
+    stderr: `${managedSettingsNote(url)}\n`,
+  };
 }
 
 function missingSetting(options: HookOptions): string | undefined {

@@ -102,10 +102,9 @@ describe('countersign hook claude-code, the command hook', () => {
       COUNTERSIGN_URL: h.baseUrl,
       COUNTERSIGN_TOKEN: token,
     });
-    expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    const json = result.stdout.slice(0, result.stdout.indexOf('\n\n'));
-    const hookBlock = JSON.parse(json).hooks.PreToolUse[0];
+    // stdout is the settings file itself: `> .claude/settings.json` works.
+    const hookBlock = JSON.parse(result.stdout).hooks.PreToolUse[0];
     expect(hookBlock.matcher).toBe('*');
     expect(hookBlock.hooks[0]).toMatchObject({
       type: 'http',
@@ -115,8 +114,8 @@ describe('countersign hook claude-code, the command hook', () => {
       headers: { Authorization: 'Bearer $COUNTERSIGN_TOKEN' },
       allowedEnvVars: ['COUNTERSIGN_TOKEN'],
     });
-    expect(result.stdout).toContain('allowManagedHooksOnly');
-    expect(result.stdout).not.toContain(token);
+    expect(result.stderr).toContain('allowManagedHooksOnly');
+    expect(result.stdout + result.stderr).not.toContain(token);
     const refused = await runCountersign(['hook', 'claude-code', '--print-settings'], {
       COUNTERSIGN_URL: h.baseUrl,
       COUNTERSIGN_TOKEN: 'cst_forged',
