@@ -13,7 +13,10 @@ import type { Redactor } from './shared/redactor';
 import { within } from './shared/within';
 
 export interface ServiceRoles {
-  /** The Slack surface: its events route on the server (or Socket Mode), and the manifests it offers. */
+  /**
+   * The Slack surface (its events route on the server, or Socket Mode) and the gateway's routes,
+   * with the manifests they decide on.
+   */
   http: boolean;
   /** BullMQ workers that carry runs out, and the recovery of stranded runs. Health is served either way. */
   worker: boolean;

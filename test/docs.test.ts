@@ -72,6 +72,10 @@ const EXERCISED: Record<string, { ranBy: string; proof: string }> = {
     proof: '\nnpx tsx scripts/services.ts install\n',
   },
   'node dist/main.js all': { ranBy: 'test/main.test.ts', proof: "countersign(['all']" },
+  'countersign hook claude-code --print-settings > .claude/settings.json': {
+    ranBy: 'test/cli/hook-claude-code.test.ts',
+    proof: '// stdout is the settings file itself: `> .claude/settings.json` works.',
+  },
   'countersign audit verify': {
     ranBy: 'test/cli/audit.test.ts',
     proof: "runCountersign(['audit', 'verify']",
@@ -246,8 +250,9 @@ function resolves(page: string, target: string): boolean {
 /** The commands of src/main.ts, an audit subcommand as `audit verify`. */
 function subcommands(): string[] {
   const main = read('src/main.ts');
-  return [...main.matchAll(/^(program|audit)\s*\.command\('([a-z-]+)'\)/gm)].map(([, on, name]) =>
-    on === 'audit' ? `audit ${name}` : (name ?? ''),
+  // `program.command('x')`, or `group.command('x')` for a subcommand of a group (`audit verify`).
+  return [...main.matchAll(/^(program|[a-z]+)\s*\.command\('([a-z-]+)'\)/gm)].map(([, on, name]) =>
+    on === 'program' ? (name ?? '') : `${on} ${name}`,
   );
 }
 
