@@ -180,6 +180,25 @@ describe('countersign run, from the terminal, with a gateway workflow', () => {
     });
   });
 
+  it('answers the call docs/workflows.md tries: a push needs an approver', async () => {
+    const docs = await runCountersign(
+      [
+        'run',
+        '--dry-run',
+        'claude-code',
+        '--call',
+        'Bash',
+        '--input',
+        '{"command":"git push origin main"}',
+      ],
+      {},
+    );
+    expect(docs.code).toBe(0);
+    expect(docs.stdout).toContain(
+      `Decision: ${APPROVAL} (rule Bash(git push:*)); the request waits up to 50s for the decision, then is answered "pending"; approvers may grant a rule for the session, for up to 1h\n`,
+    );
+  });
+
   it('decides one call given with --call, --input and --cwd', async () => {
     const result = await runCountersign(
       [
