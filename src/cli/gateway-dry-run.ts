@@ -62,8 +62,13 @@ export function describeGatewayPolicy(manifest: WorkflowManifest, gateway: Gatew
     `  high (needs approval): ${rules(risk.high)}`,
     `  low (allowed at once): ${rules(risk.low)}`,
     `  any other call: ${risk.default}`,
-    `A call that needs approval needs ${describeApproval(manifest.approval)}; ${waitLine(gateway)}.`,
-    `Grants: ${grantsLine(gateway)}.`,
+    // Validation lets a workflow go without `approval` only when no call can need one.
+    ...(manifest.approval === undefined
+      ? ['No call needs approval: each is allowed or refused by the rules.']
+      : [
+          `A call that needs approval needs ${describeApproval(manifest.approval)}; ${waitLine(gateway)}.`,
+          `Grants: ${grantsLine(gateway)}.`,
+        ]),
     `Try a call: countersign run --dry-run ${manifest.name} --call Bash --input '{"command":"npm test"}'`,
   ].join('\n');
 }

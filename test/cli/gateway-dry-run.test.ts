@@ -120,7 +120,7 @@ describe('countersign run --dry-run <gateway workflow>', () => {
     );
   });
 
-  it('says why a command it cannot read is not low under `default: low`, and when no grants are offered', async () => {
+  it('says why a command it cannot read is not low under `default: low`, when no grants are offered, and when nothing can need approval', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'countersign-gw-dry-'));
     await writeFile(
       path.join(dir, 'lenient.yaml'),
@@ -140,6 +140,16 @@ approval: { approvers: { users: [U0LEAD] }, channel: C0APPROVALS, timeout: 10m }
     expect((await dryRun('lenient', { dir })).output).toContain(
       'Grants: no grants: each call that needs approval gets its own card.\n',
     );
+    await writeFile(
+      path.join(dir, 'strict.yaml'),
+      'name: strict\ngateway: { risk: { default: deny, low: [Read] } }\n',
+    );
+    const strict = await dryRun('strict', { dir });
+    expect(strict.output).toContain('  any other call: deny\n');
+    expect(strict.output).toContain(
+      'No call needs approval: each is allowed or refused by the rules.\n',
+    );
+    expect(strict.output).not.toContain('Grants:');
   });
 
   it('refuses inputs, an --input that is not a JSON object, and --call on a runbook, each in one line', async () => {
