@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Command, type CommanderError, Option } from 'commander';
 import pino from 'pino';
@@ -12,7 +13,7 @@ import {
   readOldKeys,
   verifyAuditLog,
 } from './cli/audit';
-import { dryRunInTerminal } from './cli/dry-run';
+import { dryRunInTerminal, gatewayRunRefusal } from './cli/dry-run';
 import { answerClaudeCodeHook, claudeCodeSettingsFor } from './cli/hook-claude-code';
 import { chooseWorkflowsDir, workflowsDirProblem } from './cli/workflows-dir';
 import { ConfigError, loadAuditConfig, loadConfig, loadExportConfig } from './config';
@@ -124,19 +125,36 @@ program
   });
 program
   .command('run')
-  .description('walk a workflow from the terminal: low-risk calls run, the rest are simulated')
-  .requiredOption(
-    '--dry-run',
-    'required: real runs start from Slack, where they are approved and recorded',
+  .description(
+    'walk a workflow from the terminal: low-risk calls run, the rest are simulated; for a gateway workflow, what it would decide',
   )
+  // Checked in the action, not by the parser: a gateway workflow's refusal says what to do instead.
+  .option('--dry-run', 'required: real runs start from Slack, where they are approved and recorded')
   .argument('<workflow>', 'the workflow name')
   .argument('[inputs...]', 'name=value inputs')
   .option(
     '--dir <dir>',
     'directory of workflow manifests (default: WORKFLOWS_DIR, else ./workflows)',
   )
-  .action(async (workflow: string, inputs: string[], options: { dir?: string }) => {
+  .option('--call <tool>', 'gateway workflows: the tool of one call to decide, e.g. Bash or Read')
+  .option(
+    '--input <json>',
+    'with --call: the tool\'s input as JSON, e.g. \'{"command":"npm test"}\'',
+  )
+  .option('--cwd <dir>', "with --call: the session's working directory (default: this one)")
+  .action(async (workflow: string, inputs: string[], options: RunOptions) => {
     const choice = chooseWorkflowsDir(options.dir, process.env);
+    if (options.dryRun !== true) {
+      const refusal = await gatewayRunRefusal(choice.dir, workflow);
+      exitWithProblem(
+        refusal ?? "required option '--dry-run' not specified (add --help for usage)",
+      );
+    }
+    if (options.call === undefined && (options.input ?? options.cwd) !== undefined) {
+      exitWithProblem(
+        `${options.input !== undefined ? '--input' : '--cwd'} goes with --call <tool>`,
+      );
+    }
     await refuseMissingWorkflowsDir(choice);
     process.exitCode = await dryRunInTerminal({
       dir: choice.dir,
@@ -144,8 +162,27 @@ program
       words: inputs,
       tools: dryRunTools(),
       write: (text) => process.stdout.write(text),
+      ...(options.call === undefined
+        ? {}
+        : {
+            call: {
+              tool: options.call,
+              ...(options.input === undefined ? {} : { input: options.input }),
+              cwd: path.resolve(options.cwd ?? process.cwd()),
+              home: os.homedir(),
+            },
+          }),
     });
   });
+
+interface RunOptions {
+  dryRun?: boolean;
+  dir?: string;
+  call?: string;
+  input?: string;
+  cwd?: string;
+}
+
 /** A dry run resolves no secrets: a call that needs one is simulated, never run. */
 function dryRunTools(): ManifestToolRunner {
   const redactor = new Redactor();

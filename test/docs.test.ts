@@ -42,6 +42,11 @@ const EXERCISED: Record<string, { ranBy: string; proof: string }> = {
     ranBy: 'test/workflows/manifest-json-schema.test.ts',
     proof: 'is committed as generated from the zod schema (run `npm run schema`',
   },
+  'countersign run --dry-run claude-code --call Bash --input \'{"command":"git push origin main"}\'':
+    {
+      ranBy: 'test/cli/gateway-dry-run.test.ts',
+      proof: "it('answers the call docs/workflows.md tries",
+    },
   'npm run docs:manifest': {
     ranBy: 'test/workflows/manifest-docs.test.ts',
     proof:

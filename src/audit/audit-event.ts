@@ -12,7 +12,9 @@ export type RunRefusalReason =
   /** Only a user group could have granted access, and Slack could not say in time. */
   | 'access_unresolved'
   /** The user may run it, but the inputs do not fit. */
-  | 'bad_inputs';
+  | 'bad_inputs'
+  /** A gateway workflow: outside agents use it through tokens; it is never started. */
+  | 'gateway_workflow';
 
 /** Values an event's details may hold: plain data, safe to store and to hash. */
 export type AuditDetail = string | number | boolean;
