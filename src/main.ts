@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Command, type CommanderError, Option } from 'commander';
 import pino from 'pino';
@@ -12,7 +13,8 @@ import {
   readOldKeys,
   verifyAuditLog,
 } from './cli/audit';
-import { dryRunInTerminal } from './cli/dry-run';
+import { dryRunInTerminal, gatewayRunRefusal } from './cli/dry-run';
+import { answerClaudeCodeHook, claudeCodeSettingsFor } from './cli/hook-claude-code';
 import {
   CLI_ACTOR,
   createdHint,
@@ -137,19 +139,36 @@ program
   });
 program
   .command('run')
-  .description('walk a workflow from the terminal: low-risk calls run, the rest are simulated')
-  .requiredOption(
-    '--dry-run',
-    'required: real runs start from Slack, where they are approved and recorded',
+  .description(
+    'walk a workflow from the terminal: low-risk calls run, the rest are simulated; for a gateway workflow, what it would decide',
   )
+  // Checked in the action, not by the parser: a gateway workflow's refusal says what to do instead.
+  .option('--dry-run', 'required: real runs start from Slack, where they are approved and recorded')
   .argument('<workflow>', 'the workflow name')
   .argument('[inputs...]', 'name=value inputs')
   .option(
     '--dir <dir>',
     'directory of workflow manifests (default: WORKFLOWS_DIR, else ./workflows)',
   )
-  .action(async (workflow: string, inputs: string[], options: { dir?: string }) => {
+  .option('--call <tool>', 'gateway workflows: the tool of one call to decide, e.g. Bash or Read')
+  .option(
+    '--input <json>',
+    'with --call: the tool\'s input as JSON, e.g. \'{"command":"npm test"}\'',
+  )
+  .option('--cwd <dir>', "with --call: the session's working directory (default: this one)")
+  .action(async (workflow: string, inputs: string[], options: RunOptions) => {
     const choice = chooseWorkflowsDir(options.dir, process.env);
+    if (options.dryRun !== true) {
+      const refusal = await gatewayRunRefusal(choice.dir, workflow);
+      exitWithProblem(
+        refusal ?? "required option '--dry-run' not specified (add --help for usage)",
+      );
+    }
+    if (options.call === undefined && (options.input ?? options.cwd) !== undefined) {
+      exitWithProblem(
+        `${options.input !== undefined ? '--input' : '--cwd'} goes with --call <tool>`,
+      );
+    }
     await refuseMissingWorkflowsDir(choice);
     process.exitCode = await dryRunInTerminal({
       dir: choice.dir,
@@ -157,8 +176,27 @@ program
       words: inputs,
       tools: dryRunTools(),
       write: (text) => process.stdout.write(text),
+      ...(options.call === undefined
+        ? {}
+        : {
+            call: {
+              tool: options.call,
+              ...(options.input === undefined ? {} : { input: options.input }),
+              cwd: path.resolve(options.cwd ?? process.cwd()),
+              home: os.homedir(),
+            },
+          }),
     });
   });
+
+interface RunOptions {
+  dryRun?: boolean;
+  dir?: string;
+  call?: string;
+  input?: string;
+  cwd?: string;
+}
+
 /** A dry run resolves no secrets: a call that needs one is simulated, never run. */
 function dryRunTools(): ManifestToolRunner {
   const redactor = new Redactor();
@@ -364,6 +402,65 @@ token
       }
     }),
   );
+
+const hook = program
+  .command('hook')
+  .description("a hook for an outside agent's client: decides each tool call through the gateway");
+hook
+  .command('claude-code')
+  .description(
+    "Claude Code's command hook: reads the hook input on stdin, prints Countersign's decision; exits 2 (blocking the call) on any failure. Needs COUNTERSIGN_URL and COUNTERSIGN_TOKEN",
+  )
+  .option(
+    '--headless',
+    'a call still pending is deferred (for claude -p --resume) rather than denied',
+  )
+  .option(
+    '--print-settings',
+    "print the .claude/settings.json hooks block for the token's workflow, and the managed-settings variant",
+  )
+  .option('--url <url>', 'the Countersign server (default: COUNTERSIGN_URL)')
+  .option(
+    '--deadline <seconds>',
+    "the hook's own deadline: past it the call is blocked; keep it under the hook's timeout",
+    '55',
+  )
+  .action(
+    async (options: {
+      headless?: boolean;
+      printSettings?: boolean;
+      url?: string;
+      deadline: string;
+    }) => {
+      const deadline = Number(options.deadline);
+      if (!Number.isFinite(deadline) || deadline <= 0) {
+        exitWithProblem(`--deadline must be a number of seconds, not ${options.deadline}`);
+      }
+      const hookOptions = {
+        url: options.url ?? process.env.COUNTERSIGN_URL,
+        token: process.env.COUNTERSIGN_TOKEN,
+        headless: options.headless === true,
+        deadlineMs: deadline * 1000,
+      };
+      const result = options.printSettings
+        ? await claudeCodeSettingsFor(hookOptions)
+        : await answerClaudeCodeHook(hookOptions, await readStdin());
+      if (result.code === 0) await writeStdout(withNewline(result.stdout));
+      if (result.stderr) process.stderr.write(withNewline(result.stderr));
+      process.exitCode = result.code;
+    },
+  );
+
+function withNewline(text: string): string {
+  return text.endsWith('\n') ? text : `${text}\n`;
+}
+
+/** Everything on stdin, as text. */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`countersign: ${(error as Error).message}\n`);

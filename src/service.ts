@@ -1,4 +1,5 @@
 import { buildCore, type Core } from './compose/core';
+import { gatewayRoutes } from './compose/gateway-surface';
 import { type RunningHttp, startHttp } from './compose/http';
 import { startRecovery } from './compose/recovery';
 import { startSlackSurface } from './compose/slack-surface';
@@ -12,7 +13,10 @@ import type { Redactor } from './shared/redactor';
 import { within } from './shared/within';
 
 export interface ServiceRoles {
-  /** The Slack surface: its events route on the server (or Socket Mode), and the manifests it offers. */
+  /**
+   * The Slack surface (its events route on the server, or Socket Mode) and the gateway's routes,
+   * with the manifests they decide on.
+   */
   http: boolean;
   /** BullMQ workers that carry runs out, and the recovery of stranded runs. Health is served either way. */
   worker: boolean;
@@ -82,11 +86,15 @@ async function startPieces(core: Core, roles: ServiceRoles, stops: StopStack) {
   return http;
 }
 
-/** The server, with the Slack surface's routes; the surface stops before the server closes. */
+/**
+ * The server, with the Slack surface's routes and the gateway's (which decides on the workflows
+ * the Slack surface reads); the surface stops before the server closes.
+ */
 async function startDoors(core: Core, roles: ServiceRoles, stops: StopStack): Promise<RunningHttp> {
   const slack = roles.http ? await startSlackSurface(core) : undefined;
   try {
-    const http = await startHttp(core, slack?.routes ?? []);
+    const routes = slack ? [...slack.routes, ...gatewayRoutes(core, slack.catalog)] : [];
+    const http = await startHttp(core, routes);
     stops.push(http.stop);
     await slack?.connect();
     if (slack) stops.push(slack.stop);

@@ -42,6 +42,11 @@ const EXERCISED: Record<string, { ranBy: string; proof: string }> = {
     ranBy: 'test/workflows/manifest-json-schema.test.ts',
     proof: 'is committed as generated from the zod schema (run `npm run schema`',
   },
+  'countersign run --dry-run claude-code --call Bash --input \'{"command":"git push origin main"}\'':
+    {
+      ranBy: 'test/cli/gateway-dry-run.test.ts',
+      proof: "it('answers the call docs/workflows.md tries",
+    },
   'npm run docs:manifest': {
     ranBy: 'test/workflows/manifest-docs.test.ts',
     proof:
@@ -72,6 +77,10 @@ const EXERCISED: Record<string, { ranBy: string; proof: string }> = {
     proof: '\nnpx tsx scripts/services.ts install\n',
   },
   'node dist/main.js all': { ranBy: 'test/main.test.ts', proof: "countersign(['all']" },
+  'countersign hook claude-code --print-settings > .claude/settings.json': {
+    ranBy: 'test/cli/hook-claude-code.test.ts',
+    proof: '// stdout is the settings file itself: `> .claude/settings.json` works.',
+  },
   'countersign audit verify': {
     ranBy: 'test/cli/audit.test.ts',
     proof: "runCountersign(['audit', 'verify']",
@@ -255,11 +264,12 @@ function resolves(page: string, target: string): boolean {
   return headingAnchors(readFileSync(resolved, 'utf8')).has(anchor);
 }
 
-/** The commands of src/main.ts, an audit or token subcommand as `audit verify`, `token list`. */
+/** The commands of src/main.ts, an audit subcommand as `audit verify`. */
 function subcommands(): string[] {
   const main = read('src/main.ts');
-  return [...main.matchAll(/^(program|audit|token)\s*\.command\('([a-z-]+)'\)/gm)].map(
-    ([, on, name]) => (on === 'program' ? (name ?? '') : `${on} ${name}`),
+  // `program.command('x')`, or `group.command('x')` for a subcommand of a group (`audit verify`).
+  return [...main.matchAll(/^(program|[a-z]+)\s*\.command\('([a-z-]+)'\)/gm)].map(([, on, name]) =>
+    on === 'program' ? (name ?? '') : `${on} ${name}`,
   );
 }
 

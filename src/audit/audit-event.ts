@@ -12,7 +12,9 @@ export type RunRefusalReason =
   /** Only a user group could have granted access, and Slack could not say in time. */
   | 'access_unresolved'
   /** The user may run it, but the inputs do not fit. */
-  | 'bad_inputs';
+  | 'bad_inputs'
+  /** A gateway workflow: outside agents use it through tokens; it is never started. */
+  | 'gateway_workflow';
 
 /** Values an event's details may hold: plain data, safe to store and to hash. */
 export type AuditDetail = string | number | boolean;
@@ -159,12 +161,15 @@ export interface GatewayEvent {
 
 /** A gateway token made or revoked, a grant given or revoked. Never holds a token's text. */
 export interface GatewayAdminEvent {
-  type: 'token.created' | 'token.revoked' | 'grant.created' | 'grant.revoked';
+  type: 'token.created' | 'token.revoked' | 'grant.created' | 'grant.revoked' | 'grant.refused';
   at: Date;
   /** Who made or revoked it: a Slack user, or `cli`. */
   actor: string;
   workflow: string;
-  /** tokenId, userId, label, expiresAt; grantId, covers, session, expiresAt. */
+  /**
+   * tokenId, userId, label, expiresAt; grantId, covers, session, expiresAt; a refused grant or
+   * revocation (`grant.refused`): grantId or approvalId, action (create | revoke), why.
+   */
   details: Record<string, AuditDetail>;
   key?: string;
 }

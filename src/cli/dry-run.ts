@@ -4,9 +4,16 @@ import type { ToolRunContext, ToolRunner } from '../runs/ports';
 import { templateInputs } from '../runs/run';
 import { canonicalJson } from '../shared/canonical-json';
 import { bindInputs, InputError, usageLine } from '../workflows/bind-inputs';
-import { formatProblem, loadWorkflows } from '../workflows/load-workflows';
-import type { StepSpec, WorkflowManifest } from '../workflows/manifest-schema';
+import { formatProblem, type LoadedWorkflow, loadWorkflows } from '../workflows/load-workflows';
+import type { GatewaySpec, StepSpec, WorkflowManifest } from '../workflows/manifest-schema';
 import { renderJson } from '../workflows/template';
+import {
+  CALL_USAGE,
+  type DryRunCall,
+  decideDryRunCall,
+  describeGatewayPolicy,
+  parseCallInput,
+} from './gateway-dry-run';
 
 export interface TerminalDryRun {
   dir: string;
@@ -15,6 +22,8 @@ export interface TerminalDryRun {
   words: string[];
   tools: ToolRunner;
   write: (text: string) => void;
+  /** For a gateway workflow: the one call to decide; omitted, its policy is printed. */
+  call?: DryRunCall;
 }
 
 const indent = (text: string) =>
@@ -95,6 +104,13 @@ export async function dryRunInTerminal(request: TerminalDryRun): Promise<number>
     return 2;
   }
   const manifest = loaded.manifest;
+  if (manifest.gateway !== undefined) return gatewayDryRun(loaded, manifest.gateway, request);
+  if (request.call !== undefined) {
+    write(
+      `--call is for gateway workflows; ${manifest.name} is ${manifest.steps ? 'a runbook' : 'an agent workflow'}: give its inputs as name=value\n`,
+    );
+    return 2;
+  }
   const inputs = inputsOrUsage(manifest, request.words, write);
   if (inputs === undefined) return 2;
   write(`Dry run of ${manifest.name} (manifest ${loaded.hash.slice(0, 12)}, ${loaded.file})\n`);
@@ -109,4 +125,44 @@ export async function dryRunInTerminal(request: TerminalDryRun): Promise<number>
     request.tools,
     write,
   );
+}
+
+/** A gateway workflow is not walked: its policy is printed, or its decision on the one call. */
+function gatewayDryRun(
+  loaded: LoadedWorkflow,
+  gateway: GatewaySpec,
+  { words, call, write }: TerminalDryRun,
+): number {
+  const { manifest } = loaded;
+  if (words.length > 0) {
+    write(
+      `${manifest.name} is a gateway workflow: it takes no name=value inputs; give one call with ${CALL_USAGE}\n`,
+    );
+    return 2;
+  }
+  const input = call === undefined ? undefined : parseCallInput(call.input);
+  if (input !== undefined && !input.ok) {
+    write(`${input.problem}\n`);
+    return 2;
+  }
+  write(`Dry run of ${manifest.name} (manifest ${loaded.hash.slice(0, 12)}, ${loaded.file})\n`);
+  write(
+    call === undefined || input === undefined
+      ? `${describeGatewayPolicy(manifest, gateway)}\n`
+      : `${decideDryRunCall(manifest, gateway, call, input.input)}\n`,
+  );
+  return 0;
+}
+
+/**
+ * Why `countersign run <workflow>` without --dry-run is refused when the workflow is a gateway
+ * one (it is never started), or undefined for any other (the usual "--dry-run is required").
+ */
+export async function gatewayRunRefusal(
+  dir: string,
+  workflow: string,
+): Promise<string | undefined> {
+  const catalog = await loadWorkflows(dir).catch(() => undefined);
+  if (catalog?.workflows.get(workflow)?.manifest.gateway === undefined) return undefined;
+  return `${workflow} is a gateway workflow: it is not started, Claude Code uses it through a token (/countersign token ${workflow} in Slack); add --dry-run to see what it would decide`;
 }

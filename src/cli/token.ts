@@ -65,9 +65,9 @@ export function createRequest(workflow: string, options: CreateOptions): TokenRe
 
 /**
  * The workflow the token is for, if tokens for `userId` can work there: it must exist, have a
- * `gateway` block, and let the user in by `access` as the gateway will check it. A token acts
- * outside any channel, and the command line cannot ask Slack who is in a user group: only
- * `access.users` (or no `access`) can let a token in here.
+ * `gateway` block, and let the user in by `access` as the gateway will check it. The command line
+ * cannot ask Slack who is in a user group: only `access.users` (or no `access`) lets a person in
+ * here. (A gateway workflow has no `access.channels`: a token is used in no channel.)
  */
 export function tokenWorkflow(
   catalog: WorkflowCatalog,
@@ -103,9 +103,6 @@ function accessProblem(manifest: WorkflowManifest, userId: string): string | und
   const name = manifest.name;
   if ((access.usergroups ?? []).length > 0) {
     return `${userId} is not in access.users of "${name}", and its user groups (${access.usergroups?.join(', ')}) cannot be looked up without Slack: add ${userId} to access.users, or have them run /countersign token ${name} in Slack`;
-  }
-  if ((access.channels ?? []).length > 0 && (access.users ?? []).length === 0) {
-    return `access of "${name}" lets people in only by channel, and a token acts outside any channel, so it would always be refused: list ${userId} in access.users`;
   }
   return `${userId} may not use workflow "${name}" (not in its access.users)`;
 }
@@ -180,8 +177,8 @@ export async function revokeGatewayToken(
     return 1;
   }
   const at = deps.clock();
-  const revoked =
-    known.revokedAt === undefined ? await deps.tokens.revoke(id, CLI_ACTOR, at) : null;
+  // Always asked of the store: a revoke that died half way is finished (and audited) here.
+  const revoked = await deps.tokens.revoke(id, CLI_ACTOR, at);
   if (revoked === null) {
     const stored = (await deps.tokens.list()).find((token) => token.id === id) ?? known;
     const when = stored.revokedAt ? ` on ${stamp(stored.revokedAt)}` : '';

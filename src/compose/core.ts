@@ -1,7 +1,10 @@
 import { webApi } from '@slack/bolt';
 import type { ApprovalDeadlineDeps } from '../approvals/approval-deadlines';
 import type { DecideApprovalDeps } from '../approvals/decide-approval';
+import { approvalSubjects } from '../approvals/subjects';
 import type { Config } from '../config';
+import { sessionApprovals } from '../gateway/session-approvals';
+import { type Waiters, waiters } from '../gateway/waiters';
 import { boltLogger, type Logger } from '../observability/logger';
 import { createMetrics, type Metrics } from '../observability/metrics';
 import { CachedUsergroupDirectory } from '../policy/cached-usergroup-directory';
@@ -44,6 +47,8 @@ export interface Core extends CoreOptions {
   directory: CachedUsergroupDirectory;
   /** What deciding an approval needs, by a click or by its deadline. */
   decisions: DecideApprovalDeps & ApprovalDeadlineDeps;
+  /** Gateway requests of this process waiting for an approval: a decision here wakes them. */
+  waiters: Waiters;
   /** Work done beside a request (after a Slack ack, an audit write); the drain waits for it. */
   sideWork: WorkInProgress;
 }
@@ -82,24 +87,39 @@ export async function buildCore(
     // retried by the jobs' own backoff.
     retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5_000 },
   });
-  const shared = { ...options, secrets, database, redis, queue, timers, directory };
+  const shared = {
+    ...options,
+    secrets,
+    database,
+    redis,
+    queue,
+    timers,
+    directory,
+    waiters: waiters(),
+  };
   const core: Core = {
     ...shared,
     metrics: createMetrics(),
     slack: { web: slack.web, tokens: slack.tokens, messages },
-    decisions: decisionDeps(shared, new SlackApprovalSurface(messages)),
+    decisions: decisionDeps(shared, new SlackApprovalSurface(messages, database.grants)),
     sideWork: workInProgress(),
   };
   return { core, stop: () => closeStores(core) };
 }
 
-type DecisionParts = Pick<Core, 'database' | 'queue' | 'timers' | 'directory' | 'clock' | 'log'>;
+type DecisionParts = Pick<
+  Core,
+  'database' | 'queue' | 'timers' | 'directory' | 'clock' | 'log' | 'waiters'
+>;
 
 function decisionDeps(parts: DecisionParts, surface: SlackApprovalSurface): Core['decisions'] {
   const { database, queue, timers, directory, clock, log } = parts;
-  const { approvals, runs, audit } = database;
-  // The runs carry out their approvals' decisions; the gateway's subjects will join them here.
-  const subject = runApprovals({ runs, queue, clock });
+  const { approvals, runs, audit, calls } = database;
+  // The runs carry out their approvals' decisions; a gateway session's wakes its waiting request.
+  const subject = approvalSubjects({
+    runs: runApprovals({ runs, queue, clock }),
+    sessions: sessionApprovals({ calls, waiters: parts.waiters }),
+  });
   return { approvals, subject, audit, timers, surfaces: surface, groups: directory, clock, log };
 }
 

@@ -2,7 +2,7 @@ import os from 'node:os';
 import type { Route } from '../http/routes';
 import type { Logger } from '../observability/logger';
 import { createSlackApp } from '../slack/create-slack-app';
-import { formatProblem } from '../workflows/load-workflows';
+import { formatProblem, type WorkflowCatalog } from '../workflows/load-workflows';
 import { manifestChangeEvent } from '../workflows/manifest-change-event';
 import { startWorkflowRegistry, type WorkflowChange } from '../workflows/workflow-registry';
 import type { Core } from './core';
@@ -13,6 +13,8 @@ const ACCESS_CHECK_TIMEOUT_MS = 1_500;
 export interface SlackSurface {
   /** For the service's server: `POST /slack/events`, none in Socket Mode. */
   routes: Route[];
+  /** The workflows in force now, as read from WORKFLOWS_DIR (the gateway decides on them too). */
+  catalog: () => WorkflowCatalog;
   /** Opens the Socket Mode connection, once the server is up; nothing to do over HTTP. */
   connect(): Promise<void>;
   /** Stops reading manifests, then closes the Socket Mode connection if it was opened. */
@@ -41,6 +43,7 @@ export async function startSlackSurface(core: Core): Promise<SlackSurface> {
     log,
     metrics: core.metrics,
     decisions: core.decisions,
+    gateway: { calls: database.calls, grants: database.grants },
     tokens: database.tokens,
     ...(config.COUNTERSIGN_PUBLIC_URL ? { publicUrl: config.COUNTERSIGN_PUBLIC_URL } : {}),
     track: (work) => core.sideWork.add(work),
@@ -48,6 +51,7 @@ export async function startSlackSurface(core: Core): Promise<SlackSurface> {
   let connected = false;
   return {
     routes: slack.routes,
+    catalog: registry.catalog,
     async connect() {
       await slack.connect();
       connected = true;

@@ -135,7 +135,9 @@ async function decideByApproval(
 
 /**
  * The newest generation of the call that has not been told its outcome, or a new one with its
- * approval published (stored once, card posted once: safe to repeat after a crash).
+ * approval published. Only the request that stored a generation publishes its approval (stored
+ * once, card posted once); another finds it published, or publishes it if its maker never did (a
+ * crash between the two).
  */
 async function openCall(
   deps: GatewayDeps,
@@ -146,13 +148,14 @@ async function openCall(
 ): Promise<GatewayCall> {
   const latest = await deps.calls.latest(callHash);
   if (latest !== null && latest.deliveredAt === undefined && latest.withdrawnAt === undefined) {
-    const approval = await deps.approvals.approvals.get(latest.id);
-    if (approval !== null) return latest;
+    await publishedBy(deps, latest, () =>
+      approvalRequest(caller, call, latest, rule, deps.clock()),
+    );
+    return latest;
   }
   const generation = latest === null ? 0 : latest.generation + 1;
-  const id = callIdOf(callHash, generation);
-  const stored = await deps.calls.createOnce({
-    id,
+  const fresh: GatewayCall = {
+    id: callIdOf(callHash, generation),
     callHash,
     generation,
     workflow: caller.workflow.manifest.name,
@@ -162,9 +165,31 @@ async function openCall(
     tool: call.tool,
     input: canonicalJson(call.input),
     createdAt: deps.clock(),
-  });
-  await publishApproval(deps.approvals, approvalRequest(caller, call, stored, rule, deps.clock()));
+  };
+  const { call: stored, created } = await deps.calls.createOnce(fresh);
+  const request = () => approvalRequest(caller, call, stored, rule, deps.clock());
+  if (created) await publishApproval(deps.approvals, request());
+  else await publishedBy(deps, stored, request);
   return stored;
+}
+
+/** How long a request waits for the maker of a call to publish its approval before doing it. */
+const PUBLISH_GRACE_MS = 3_000;
+
+/** Waits for another request's approval of `open` to be stored; publishes it if none comes. */
+async function publishedBy(
+  deps: GatewayDeps,
+  open: GatewayCall,
+  request: () => ApprovalRecord,
+): Promise<void> {
+  const until = open.createdAt.getTime() + PUBLISH_GRACE_MS;
+  for (;;) {
+    if ((await deps.approvals.approvals.get(open.id)) !== null) return;
+    const left = until - deps.clock().getTime();
+    if (left <= 0) break;
+    await deps.waiters.sleep(open.id, Math.min(left, 50));
+  }
+  await publishApproval(deps.approvals, request());
 }
 
 /** The approval a gateway call asks for: the workflow's `approval` block, its card in its channel. */

@@ -32,3 +32,10 @@ export function callHashOf(workflow: string, tokenId: string, call: OutsideCall)
 export function callIdOf(callHash: string, generation: number): string {
   return `gw_${callHash.slice(0, 32)}.${generation}`;
 }
+
+const CALL_ID = /^gw_[0-9a-f]{32}\.(0|[1-9][0-9]{0,8})$/;
+
+/** Whether `text` is shaped like an id {@link callIdOf} makes (it may still name no call). */
+export function isCallId(text: string): boolean {
+  return CALL_ID.test(text);
+}

@@ -61,8 +61,8 @@ export interface GatewayCall {
 export interface CallStore {
   /** The newest generation of the call with this hash, if any. */
   latest(callHash: string): Promise<GatewayCall | null>;
-  /** Stores the call unless one with its id exists; returns the stored one either way. */
-  createOnce(call: GatewayCall): Promise<GatewayCall>;
+  /** Stores the call unless one with its id exists: the stored one, and whether this stored it. */
+  createOnce(call: GatewayCall): Promise<{ call: GatewayCall; created: boolean }>;
   get(id: string): Promise<GatewayCall | null>;
   /**
    * Claims the telling of the call's outcome, exactly once however many ask at the same moment

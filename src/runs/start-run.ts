@@ -32,7 +32,8 @@ export type RunRefusal =
       manifestHash: string;
       error: string;
     }
-  | { ok: false; reason: 'bad_inputs'; workflow: string; problems: string[]; usage: string };
+  | { ok: false; reason: 'bad_inputs'; workflow: string; problems: string[]; usage: string }
+  | { ok: false; reason: 'gateway_workflow'; workflow: string };
 
 export type PreparedRun = { ok: true; run: NewRun } | RunRefusal;
 
@@ -40,7 +41,8 @@ export type PreparedRun = { ok: true; run: NewRun } | RunRefusal;
  * Checks a run request against the catalog and the workflow's access rules, without touching the
  * stores, so the slash command can be answered within Slack's 3 seconds with either an error or
  * an acknowledgement. The only I/O is the user-group lookup, bounded by `groups.timeoutMs`.
- * Access is checked before the inputs, so a user who may not run a workflow learns nothing of them.
+ * Access is checked before the inputs, so a user who may not run a workflow learns nothing of them
+ * (nor that it is a gateway workflow, which is refused: it is used through tokens, never started).
  */
 export async function prepareRun(
   catalog: WorkflowCatalog,
@@ -57,6 +59,10 @@ export async function prepareRun(
     return access.reason === 'access_unresolved'
       ? { ok: false, reason: 'access_unresolved', ...refused, error: access.error }
       : { ok: false, reason: 'not_allowed', ...refused };
+  }
+  // A gateway workflow is a policy for outside agents' calls: there is nothing to run.
+  if (loaded.manifest.gateway !== undefined) {
+    return { ok: false, reason: 'gateway_workflow', workflow: loaded.manifest.name };
   }
   try {
     const inputs = bindInputs(loaded.manifest, request.words);

@@ -1,6 +1,8 @@
 import type { webApi } from '@slack/bolt';
-import type { ApprovalRecord, CardRef } from '../approvals/approval';
+import { type ApprovalRecord, ApprovalStatus, type CardRef } from '../approvals/approval';
 import type { ApprovalSurface } from '../approvals/ports';
+import { grantIdOf } from '../gateway/grants';
+import type { GrantStore } from '../gateway/ports';
 import { approvalCard, approvalEscalation, approvalReminder } from './blocks/approval-card';
 import { messageLink } from './blocks/approval-text';
 import { SLACK_SURFACE, slackCard, slackCardOf } from './blocks/slack-card';
@@ -9,13 +11,27 @@ import { SLACK_SURFACE, slackCard, slackCardOf } from './blocks/slack-card';
 export class SlackApprovalSurface implements ApprovalSurface {
   readonly name = SLACK_SURFACE;
 
-  constructor(private readonly client: webApi.WebClient) {}
+  /** @param grants - where the grant a session card's deciding click gave is found, to show it. */
+  constructor(
+    private readonly client: webApi.WebClient,
+    private readonly grants?: Pick<GrantStore, 'get'>,
+  ) {}
+
+  /** The card as it stands: a session approval that was approved shows the grant it gave, if any. */
+  private async cardOf(approval: ApprovalRecord) {
+    const granted =
+      approval.session !== undefined &&
+      approval.status === ApprovalStatus.Approved &&
+      this.grants !== undefined;
+    const grant = granted ? await this.grants?.get(grantIdOf(approval.id)) : undefined;
+    return approvalCard(approval, grant ? { grant } : {});
+  }
 
   async postCard(approval: ApprovalRecord): Promise<CardRef> {
     const posted = await this.client.chat.postMessage({
       channel: approval.channel,
       ...(approval.threadTs ? { thread_ts: approval.threadTs } : {}),
-      ...approvalCard(approval),
+      ...(await this.cardOf(approval)),
       unfurl_links: false,
     });
     if (!posted.ts || !posted.channel) throw new Error('chat.postMessage returned no ts');
@@ -28,7 +44,7 @@ export class SlackApprovalSurface implements ApprovalSurface {
     await this.client.chat.update({
       channel: card.channel,
       ts: card.ts,
-      ...approvalCard(approval),
+      ...(await this.cardOf(approval)),
     });
   }
 

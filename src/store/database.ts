@@ -5,9 +5,13 @@ import { approvalClaimModel } from './approval-claim-model';
 import { approvalModel } from './approval-model';
 import { auditEventModel } from './audit-event-model';
 import { auditHeadModel } from './audit-head-model';
+import { deliveryClaimModel, gatewayCallModel } from './gateway-call-model';
+import { gatewayGrantModel } from './gateway-grant-model';
 import { gatewayTokenModel, gatewayTokenRevocationModel } from './gateway-token-model';
 import { MongoApprovalRepository } from './mongo-approval-repository';
 import { MongoAuditLog } from './mongo-audit-log';
+import { MongoCallStore } from './mongo-call-store';
+import { MongoGrantStore } from './mongo-grant-store';
 import { MongoRunRepository } from './mongo-run-repository';
 import { MongoTokenStore } from './mongo-token-store';
 import { redactWrites } from './redact-plugin';
@@ -19,8 +23,12 @@ export interface Database {
   runs: MongoRunRepository;
   approvals: MongoApprovalRepository;
   audit: MongoAuditLog;
+  /** The gateway's calls that need a decision. */
+  calls: MongoCallStore;
   /** Gateway tokens: only the sha256 of each token's text is stored. */
   tokens: MongoTokenStore;
+  /** Grants given on gateway cards ("approve for this session"). */
+  grants: MongoGrantStore;
   /** Resolves when the server answers a ping; used by /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -64,8 +72,12 @@ export async function openDatabase(uri: string, options: DatabaseOptions): Promi
   const approvalClaims = approvalClaimModel(connection);
   const auditEvents = auditEventModel(connection);
   await auditEvents.createIndexes();
+  const gatewayCalls = gatewayCallModel(connection);
+  await gatewayCalls.createIndexes();
   const tokens = gatewayTokenModel(connection);
   await tokens.createIndexes();
+  const gatewayGrants = gatewayGrantModel(connection);
+  await gatewayGrants.createIndexes();
   return {
     connection,
     runs: new MongoRunRepository(runs),
@@ -74,7 +86,9 @@ export async function openDatabase(uri: string, options: DatabaseOptions): Promi
       key: auditKey(options.auditHmacKey),
       ...(options.redactor ? { redactor: options.redactor } : {}),
     }),
+    calls: new MongoCallStore(gatewayCalls, deliveryClaimModel(connection)),
     tokens: new MongoTokenStore(tokens, gatewayTokenRevocationModel(connection)),
+    grants: new MongoGrantStore(gatewayGrants),
     async ping() {
       const db = connection.db;
       if (db === undefined) throw new Error('MongoDB is not connected');

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { inputValueProblem } from './bind-inputs';
+import { checkGateway } from './check-gateway';
 import { didYouMean } from './did-you-mean';
 import { formatDuration } from './duration';
 import { inputPatternProblem } from './input-pattern';
@@ -34,6 +35,7 @@ export function checkManifest(manifest: WorkflowManifest, context: z.RefinementC
   checkSteps(manifest, report);
   checkPlaceholders(manifest, report);
   checkApproval(manifest, report);
+  checkGateway(manifest, report);
 }
 
 function checkAccess(manifest: WorkflowManifest, report: Report): void {
@@ -41,9 +43,13 @@ function checkAccess(manifest: WorkflowManifest, report: Report): void {
   if (access === undefined) return;
   const listed = [access.users, access.usergroups, access.channels].some((ids) => ids?.length);
   if (!listed) {
+    const [verb, lists] =
+      manifest.gateway === undefined
+        ? ['start', 'users, usergroups or channels']
+        : ['use', 'users or usergroups'];
     report(
       ['access'],
-      'lets nobody start the workflow; list users, usergroups or channels, or leave `access` out to let everyone',
+      `lets nobody ${verb} the workflow; list ${lists}, or leave \`access\` out to let everyone`,
     );
   }
 }

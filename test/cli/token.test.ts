@@ -126,11 +126,6 @@ describe('countersign token create, list and revoke', () => {
       'cannot be looked up without Slack',
     ],
     [
-      'access by channel only',
-      ['create', 'by-channel', '--user', 'U0ADA'],
-      'a token acts outside any channel, so it would always be refused',
-    ],
-    [
       'a --user that is no Slack user id',
       ['create', 'coding', '--user', 'ada'],
       '--user must be a Slack user id such as U0123ABCD (got "ada")',

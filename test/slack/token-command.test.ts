@@ -173,19 +173,6 @@ describe('/countersign token <workflow>', () => {
     expect(await h.db.collection('gateway_tokens').countDocuments()).toBe(before);
   });
 
-  it('refuses a token whose only access is the channel it is asked from, saying why', async () => {
-    const answer = await h.slash({
-      text: 'token by-channel',
-      user_id: 'U0ADA',
-      channel_id: 'C0OPS',
-    });
-    const refusal = answer.json as CommandAnswer;
-    expect(refusal.response_type).toBe('ephemeral');
-    expect(refusal.text).toContain(
-      'a token acts outside any channel, so the gateway would refuse it',
-    );
-  });
-
   it('says the access could not be checked when Slack does not answer about groups', async () => {
     h.slack.failNext('usergroups.users.list', { status: 503 }, 3);
     const answer = await immediateAnswer(h, 'token by-group', 'U0SRE');

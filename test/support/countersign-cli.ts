@@ -4,12 +4,18 @@ import path from 'node:path';
 const root = path.join(__dirname, '../..');
 
 /** The real CLI entry (TypeScript through tsx) as a child, with only PATH and `env` set. */
-function spawnCli(args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts'), ...args], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+function spawnCli(args: string[], env: Record<string, string>, input?: string): ChildProcess {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(root, 'src/main.ts'), ...args],
+    {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    },
+  );
+  if (input !== undefined) child.stdin?.end(input);
+  return child;
 }
 
 export interface CliResult {
@@ -19,8 +25,12 @@ export interface CliResult {
 }
 
 /** Runs the real CLI entry (TypeScript through tsx) to its end, as `countersign …` would. */
-export function runCountersign(args: string[], env: Record<string, string>): Promise<CliResult> {
-  const child = spawnCli(args, env);
+export function runCountersign(
+  args: string[],
+  env: Record<string, string>,
+  input?: string,
+): Promise<CliResult> {
+  const child = spawnCli(args, env, input);
   const result: CliResult = { code: null, stdout: '', stderr: '' };
   child.stdout?.on('data', (chunk) => {
     result.stdout += String(chunk);

@@ -41,16 +41,18 @@ describe('loading the workflows directory', () => {
     });
   });
 
-  it('refuses a manifest with both or neither of agent and steps', async () => {
+  it('refuses a manifest with two or none of agent, steps and gateway', async () => {
     const dir = await dirWith({
       'neither.yaml': 'name: neither\n',
       'both.yaml': `${valid('both')}agent: { instructions: go }\n`,
+      'steps-and-gateway.yaml': `${valid('mixed')}gateway: { risk: { default: deny } }\n`,
     });
     const catalog = await loadWorkflows(dir);
     expect(catalog.workflows.size).toBe(0);
     expect(catalog.problems.map((p) => p.message)).toEqual([
-      'needs exactly one of `agent` or `steps`',
-      'needs exactly one of `agent` or `steps`',
+      'needs exactly one of `agent`, `steps` or `gateway`',
+      'needs exactly one of `agent`, `steps` or `gateway`',
+      'needs exactly one of `agent`, `steps` or `gateway`',
     ]);
   });
 

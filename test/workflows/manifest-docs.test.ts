@@ -38,6 +38,16 @@ describe('the manifest reference (docs/manifest.md)', () => {
     expect(docs).not.toContain('9007199254740991');
   });
 
+  it('documents the gateway block, its defaults and bounds, and the checks the schema cannot make', async () => {
+    const docs = await manifestDocs();
+    expect(rowOf(docs, 'gateway.risk.default')).toContain('default `high`');
+    expect(rowOf(docs, 'gateway.risk.deny')).toContain("Claude Code's permission-rule syntax");
+    expect(rowOf(docs, 'gateway.wait')).toMatch(/default `50s`.*at most 10m/);
+    expect(rowOf(docs, 'gateway.grants.max')).toMatch(/\*\*required\*\*.*at most 24h/);
+    expect(docs).toContain('## Gateway workflows');
+    expect(docs).toContain('- **Gateway.** Every rule of `gateway.risk.low`, `high` and `deny`');
+  });
+
   it('renders any JSON Schema: nested fields, lists, maps, kinds, defaults and bounds', () => {
     const reference = renderFieldReference({
       type: 'object',

@@ -38,4 +38,22 @@ describe('the JSON Schema editors use', () => {
       false,
     );
   });
+
+  it('describes the gateway block: its risk lists, a bounded wait and grants, and no unknown keys', () => {
+    const validate = new Ajv({ strict: false, allErrors: true }).compile(manifestJsonSchema());
+    const gateway = (block: unknown) => validate({ name: 'claude', gateway: block });
+    expect(
+      gateway({ risk: { default: 'deny', low: ['Read'] }, wait: '30s', grants: { max: '1h' } }),
+    ).toBe(true);
+    expect(gateway({ risk: { default: 'maybe' } })).toBe(false);
+    expect(gateway({ risk: { allow: ['Read'] } })).toBe(false);
+    expect(validate.errors).toContainEqual(
+      expect.objectContaining({
+        keyword: 'additionalProperties',
+        params: { additionalProperty: 'allow' },
+      }),
+    );
+    expect(gateway({ wait: '50 seconds' })).toBe(false);
+    expect(gateway({ grants: {} })).toBe(false);
+  });
 });

@@ -1,9 +1,11 @@
 import type { types } from '@slack/bolt';
 import type { ApprovalRecord } from '../../approvals/approval';
+import type { Grant } from '../../gateway/ports';
 import type { RunSummary } from '../../runs/run';
 import { callSummary, cardLinkText, messageLink, quorumLine, quote } from './approval-text';
 import { APPROVAL_ACTION, approvalValue } from './approval-value';
 import { visibleText } from './arguments-text';
+import { grantBlocks, type PendingCall, pendingCallBlocks } from './gateway-lists';
 import { clipLine, fitText, inlineCode, slackDate, userMention } from './mrkdwn';
 import { runLine } from './run-list';
 import { note, packSections, SECTION_TEXT, section } from './sections';
@@ -15,6 +17,11 @@ export const HOME_APPROVALS = 20;
 export const HOME_RUNS = 15;
 /** Of the 100 blocks a Home view holds, the runs get at most this many sections. */
 const RUN_SECTIONS = 6;
+/** Grants listed, each one block with its Revoke button. */
+export const HOME_GRANTS = 10;
+/** The user's own gateway calls still waiting, and the sections they are packed in. */
+export const HOME_CALLS = 10;
+const CALL_SECTIONS = 4;
 const ARGS_CHARS = 200;
 
 /** What the Home tab shows one user. */
@@ -27,6 +34,12 @@ export interface AppHome {
   unresolved: number;
   /** Their runs, newest first. */
   runs: readonly RunSummary[];
+  /** Grants in force they may revoke (theirs first), newest first. */
+  grants?: readonly Grant[];
+  /** Their agent sessions' calls waiting for a decision, newest first. */
+  calls?: readonly PendingCall[];
+  /** Whose Home it is. */
+  userId?: string;
   /** When the view was built. */
   at: Date;
 }
@@ -112,6 +125,20 @@ function waitingBlocks(home: AppHome): types.KnownBlock[] {
   return blocks;
 }
 
+/** The gateway: their agents' calls waiting, and the grants they may revoke; none when they have neither. */
+function gatewayBlocks(home: AppHome): types.KnownBlock[] {
+  const calls = home.calls ?? [];
+  const grants = home.grants ?? [];
+  if (calls.length === 0 && grants.length === 0) return [];
+  return [
+    { type: 'divider' },
+    header('home_calls', 'Your agents’ calls waiting'),
+    ...pendingCallBlocks(calls.slice(0, HOME_CALLS), CALL_SECTIONS),
+    header('home_grants', 'Grants in force'),
+    ...grantBlocks(grants, home.userId ?? '', HOME_GRANTS),
+  ];
+}
+
 function runBlocks(home: AppHome): types.KnownBlock[] {
   const blocks: types.KnownBlock[] = [header('home_runs', 'Your runs')];
   if (home.runs.length === 0) {
@@ -142,6 +169,7 @@ export function appHomeView(home: AppHome): types.HomeView {
     type: 'home',
     blocks: [
       ...waitingBlocks(home),
+      ...gatewayBlocks(home),
       { type: 'divider' },
       ...runBlocks(home),
       note(

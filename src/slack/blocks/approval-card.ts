@@ -1,18 +1,23 @@
 import type { types } from '@slack/bolt';
 import { type ApprovalRecord, ApprovalStatus } from '../../approvals/approval';
+import { grantCovers } from '../../gateway/grants';
+import type { Grant } from '../../gateway/ports';
 import {
   callName,
+  clientName,
   peopleList,
   plainCallName,
+  plainWhereAsked,
   quorumLine,
   quote,
   runAndCall,
   timeoutEffect,
 } from './approval-text';
-import { APPROVAL_ACTION, approvalValue } from './approval-value';
+import { APPROVAL_ACTION, approvalValue, grantValue } from './approval-value';
 import { argumentsText, codeFence, cutEnd, visibleText } from './arguments-text';
 import { clipLine, escapeMrkdwn, inlineCode, slackDate, userMention } from './mrkdwn';
 import type { SlackMessage } from './run-messages';
+import { sessionCallView } from './session-call';
 
 export { approvalArgumentsModal, denyReasonModal } from './approval-modals';
 export { approvalEscalation, approvalReminder } from './approval-notices';
@@ -25,6 +30,10 @@ const REASON_CHARS = 1200;
 const REASON_LINES = 12;
 const NOTE_CHARS = 1500;
 const NOTE_LINES = 20;
+const DESCRIPTION_CHARS = 300;
+const DESCRIPTION_LINES = 4;
+/** The shorter grant a card offers beside the longest the workflow allows. */
+const SHORT_GRANT_MS = 15 * 60_000;
 
 /** Stable ids, so listeners and tests find the parts of a card whatever its state. */
 export const APPROVAL_BLOCK = {
@@ -35,8 +44,15 @@ export const APPROVAL_BLOCK = {
   reason: 'approval_reason',
   approvers: 'approval_approvers',
   actions: 'approval_actions',
+  /** What "Approve for this session" covers, above the buttons. */
+  grant: 'approval_grant',
   outcome: 'approval_outcome',
 } as const;
+
+/** What a card shows beside its approval: the grant its deciding click gave, if any. */
+export interface CardExtras {
+  grant?: Grant | null;
+}
 
 const count = (n: number) => n.toLocaleString('en-US');
 
@@ -74,13 +90,17 @@ const DECIDED_TITLE: Record<ApprovalStatus, string> = {
 };
 
 function title(approval: ApprovalRecord): string {
+  const withdrawn = approval.session !== undefined && approval.status === ApprovalStatus.Cancelled;
   const what = isOutcomeUnknown(approval)
     ? ':warning: Outcome unknown'
-    : DECIDED_TITLE[approval.status];
+    : withdrawn
+      ? ':no_entry_sign: Withdrawn'
+      : DECIDED_TITLE[approval.status];
   return clipLine(`${what}: ${callName(approval)}`, 150);
 }
 
 function facts(approval: ApprovalRecord): types.SectionBlock {
+  if (approval.session !== undefined) return sessionFacts(approval, approval.session);
   return {
     type: 'section',
     block_id: APPROVAL_BLOCK.facts,
@@ -95,8 +115,58 @@ function facts(approval: ApprovalRecord): types.SectionBlock {
   };
 }
 
+/** Who asked from which session and where, instead of a run: an agent the gateway governs. */
+function sessionFacts(
+  approval: ApprovalRecord,
+  session: NonNullable<ApprovalRecord['session']>,
+): types.SectionBlock {
+  const label = session.label ? ` · ${escapeMrkdwn(clipLine(visibleText(session.label), 80))}` : '';
+  const rule = session.rule ? ` · rule ${inlineCode(clipLine(session.rule, 200))}` : '';
+  return {
+    type: 'section',
+    block_id: APPROVAL_BLOCK.facts,
+    fields: [
+      `*Workflow*\n${escapeMrkdwn(approval.workflow)}`,
+      `*Requested by*\n${userMention(approval.requesterId)}${label}`,
+      `*Client*\n${clientName(session.client)}`,
+      `*Session*\n${inlineCode(clipLine(session.sessionId, 80))}`,
+      `*Working directory*\n${session.cwd ? inlineCode(clipLine(visibleText(session.cwd), 300)) : 'not told'}`,
+      `*Tool*\n${inlineCode(callName(approval))} · ${escapeMrkdwn(clipLine(approval.risk, 40))} risk${rule}`,
+      `*Manifest*\n${inlineCode(approval.manifestHash.slice(0, 12))}`,
+      `*Asked*\n${slackDate(approval.createdAt)}`,
+    ].map((text) => ({ type: 'mrkdwn', text })),
+  };
+}
+
+/** A session's call as the tool will act (the command, the diff, the new text), cut to a preview. */
+function sessionCallBlock(approval: ApprovalRecord): types.SectionBlock {
+  const view = sessionCallView(approval);
+  const description = view.description
+    ? [
+        `*Description* (the agent's words)\n${quote(view.description, DESCRIPTION_CHARS, DESCRIPTION_LINES)}`,
+      ]
+    : [];
+  if (view.code === '') {
+    return mrkdwnSection(
+      APPROVAL_BLOCK.arguments,
+      [`${view.heading}: none`, ...description].join('\n'),
+    );
+  }
+  const end = cutEnd(view.code, 0, PREVIEW_CHARS, PREVIEW_LINES);
+  const shown = [view.heading, codeFence(view.code.slice(0, end)), ...description];
+  if (end >= view.code.length) return mrkdwnSection(APPROVAL_BLOCK.arguments, shown.join('\n'));
+  shown.push(
+    `_Cut: ${count(end)} of ${count(view.code.length)} characters shown. *Show all* opens it in full._`,
+  );
+  return {
+    ...mrkdwnSection(APPROVAL_BLOCK.arguments, shown.join('\n')),
+    accessory: button('Show all', APPROVAL_ACTION.showArguments, approvalValue(approval)),
+  };
+}
+
 /** The arguments, cut to a preview; when cut, "Show all" opens them whole in a modal. */
 function argumentsBlock(approval: ApprovalRecord): types.SectionBlock {
+  if (approval.session !== undefined) return sessionCallBlock(approval);
   const { text, isJson } = argumentsText(approval.args);
   if (text.trim() === '' || text === '{}') {
     return mrkdwnSection(APPROVAL_BLOCK.arguments, '*Arguments*: none');
@@ -140,7 +210,11 @@ function approversBlock(approval: ApprovalRecord): types.SectionBlock {
   const escalated = approval.escalatedTo && peopleList(approval.escalatedTo);
   if (escalated) lines.push(`Added by escalation: ${escalated}`);
   if (!unknown && !approval.allowSelfApproval) {
-    lines.push(`${userMention(approval.requesterId)} started the run and may not approve it.`);
+    lines.push(
+      approval.session === undefined
+        ? `${userMention(approval.requesterId)} started the run and may not approve it.`
+        : `${userMention(approval.requesterId)} asked for this call and may not approve it.`,
+    );
   }
   if (approval.approvals.length > 0) lines.push(`:ballot_box_with_check: ${quorumLine(approval)}`);
   lines.push(
@@ -153,6 +227,65 @@ function approversBlock(approval: ApprovalRecord): types.SectionBlock {
 
 const INTERRUPTED =
   'This call was interrupted while it was executing: the worker stopped before it reported back, so it *may or may not have run*. Check its effect, then choose: *Retry* runs it again, *Mark as done* carries on as if it ran, *Abort run* ends the run.';
+
+/** `15 min`, `2 h`, `90 s`: a grant's length on its button. */
+export function grantLength(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return `${Math.round(ms / 1000)} s`;
+}
+
+/** The grants a card offers: 15 minutes and the longest allowed, or one button when they are the same. */
+export function offeredGrants(approval: Pick<ApprovalRecord, 'session'>): number[] {
+  const max = approval.session?.grantMaxMs;
+  if (max === undefined || max <= 0) return [];
+  return max > SHORT_GRANT_MS ? [SHORT_GRANT_MS, max] : [max];
+}
+
+/** What a grant of this card covers, in the card's words: the rule it showed, or the exact call. */
+function coversText(approval: ApprovalRecord): string {
+  const covers = grantCovers(approval);
+  return approval.session?.rule
+    ? `later calls of this session that match ${inlineCode(clipLine(covers, 200))}`
+    : 'this exact call, if this session asks it again';
+}
+
+/** Above the buttons: what "Approve for this session" would also allow, and for how long. */
+function grantOfferBlocks(approval: ApprovalRecord): types.SectionBlock[] {
+  if (isOutcomeUnknown(approval) || offeredGrants(approval).length === 0) return [];
+  return [
+    mrkdwnSection(
+      APPROVAL_BLOCK.grant,
+      `*Approve for this session* also allows, without asking, ${coversText(approval)}, until the grant ends or is revoked (App Home). It counts as your approval; the grant is given only if your click decides.`,
+    ),
+  ];
+}
+
+function grantButtons(approval: ApprovalRecord): types.Button[] {
+  const ids = [APPROVAL_ACTION.grantShort, APPROVAL_ACTION.grantLong];
+  const covers = grantCovers(approval);
+  return offeredGrants(approval).map((ms, n) => ({
+    ...button(
+      `Approve for this session, ${grantLength(ms)}`,
+      ids[n] ?? APPROVAL_ACTION.grantLong,
+      grantValue(approval, ms),
+    ),
+    confirm: {
+      title: { type: 'plain_text', text: `Grant for ${grantLength(ms)}?` },
+      text: {
+        type: 'plain_text',
+        text: clipLine(
+          approval.session?.rule
+            ? `Approves this call, and for ${grantLength(ms)} lets this session run calls matching ${covers} without asking.`
+            : `Approves this call, and for ${grantLength(ms)} lets this session run this exact call again without asking.`,
+          300,
+        ),
+      },
+      confirm: { type: 'plain_text', text: 'Approve and grant' },
+      deny: { type: 'plain_text', text: 'Back' },
+    },
+  }));
+}
 
 function actions(approval: ApprovalRecord): types.ActionsBlock {
   const value = approvalValue(approval);
@@ -176,6 +309,7 @@ function actions(approval: ApprovalRecord): types.ActionsBlock {
     : [
         button('Approve', APPROVAL_ACTION.approve, value, 'primary'),
         button('Deny', APPROVAL_ACTION.deny, value, 'danger'),
+        ...grantButtons(approval),
       ];
   return { type: 'actions', block_id: APPROVAL_BLOCK.actions, elements };
 }
@@ -195,7 +329,16 @@ function approvedBy(approval: ApprovalRecord): string {
   return peopleList({ users, usergroups: [] }) ?? 'nobody recorded';
 }
 
-function outcomeText(approval: ApprovalRecord): string {
+/** `granted `Bash(npm test:*)` for this session until 14:05 by @lead`, or that it was revoked. */
+function grantLine(grant: Grant): string {
+  const covers = grant.rule ? inlineCode(clipLine(grant.covers, 200)) : escapeMrkdwn(grant.covers);
+  const line = `:stopwatch: *Granted* ${covers} for this session until ${slackDate(grant.expiresAt)} by ${userMention(grant.grantedBy)}`;
+  if (grant.revokedAt === undefined) return line;
+  const by = grant.revokedBy ? ` by ${userMention(grant.revokedBy)}` : '';
+  return `${line}; *revoked*${by} ${slackDate(grant.revokedAt)}`;
+}
+
+function outcomeText(approval: ApprovalRecord, extras: CardExtras = {}): string {
   const when = approval.decidedAt ? ` ${slackDate(approval.decidedAt)}` : '';
   const by = approval.decidedBy ? ` by ${userMention(approval.decidedBy)}` : '';
   const note = approval.decisionNote?.trim()
@@ -212,6 +355,7 @@ function outcomeText(approval: ApprovalRecord): string {
         lines.push(`:ballot_box_with_check: *Decided*${by}${when}: ${decisionText(approval)}`);
       } else if (approval.status === ApprovalStatus.Approved) {
         lines.push(`:white_check_mark: *Approved* by ${approvedBy(approval)}${when}`);
+        if (extras.grant) lines.push(grantLine(extras.grant));
       } else {
         lines.push(`:no_entry: *Denied*${by}${when}`, note && `*Reason*\n${note}`, given);
       }
@@ -226,6 +370,12 @@ function outcomeText(approval: ApprovalRecord): string {
       );
       break;
     case ApprovalStatus.Cancelled:
+      if (approval.session !== undefined) {
+        lines.push(
+          `:no_entry_sign: *Withdrawn*${when}: ${escapeMrkdwn(approval.decisionNote ?? 'withdrawn by the client')}, so the call did not run.`,
+        );
+        break;
+      }
       lines.push(
         unknown
           ? `:no_entry_sign: *Cancelled*${by}${when}: the run was cancelled before anyone chose.`
@@ -242,7 +392,7 @@ function outcomeText(approval: ApprovalRecord): string {
 /** The notification text: what the card is about and where it stands, in one line. */
 function fallbackText(approval: ApprovalRecord): string {
   const name = plainCallName(approval);
-  const where = `${name} in ${escapeMrkdwn(approval.workflow)}, run ${escapeMrkdwn(approval.runId)}`;
+  const where = `${name} in ${escapeMrkdwn(approval.workflow)}, ${plainWhereAsked(approval)}`;
   const by = approval.decidedBy ? `, by ${userMention(approval.decidedBy)}` : '';
   if (isOutcomeUnknown(approval)) {
     if (approval.status === ApprovalStatus.Pending) {
@@ -262,7 +412,9 @@ function fallbackText(approval: ApprovalRecord): string {
     case ApprovalStatus.Expired:
       return `Expired with no decision: ${where}`;
     case ApprovalStatus.Cancelled:
-      return `Cancelled: ${where}`;
+      return approval.session === undefined
+        ? `Cancelled: ${where}`
+        : `Withdrawn by the client: ${where}`;
   }
 }
 
@@ -270,7 +422,7 @@ function fallbackText(approval: ApprovalRecord): string {
  * The approval card, in any state. Pending: what would run, who may approve, and the buttons.
  * Decided: the outcome, who, when and why, and no buttons but "Show all", which only shows.
  */
-export function approvalCard(approval: ApprovalRecord): SlackMessage {
+export function approvalCard(approval: ApprovalRecord, extras: CardExtras = {}): SlackMessage {
   const pending = approval.status === ApprovalStatus.Pending;
   const blocks: types.KnownBlock[] = [
     {
@@ -283,8 +435,8 @@ export function approvalCard(approval: ApprovalRecord): SlackMessage {
     argumentsBlock(approval),
     ...reasonBlocks(approval),
     ...(pending
-      ? [approversBlock(approval), actions(approval)]
-      : [mrkdwnSection(APPROVAL_BLOCK.outcome, outcomeText(approval))]),
+      ? [approversBlock(approval), ...grantOfferBlocks(approval), actions(approval)]
+      : [mrkdwnSection(APPROVAL_BLOCK.outcome, outcomeText(approval, extras))]),
   ];
   return { text: fallbackText(approval), blocks };
 }

@@ -5,6 +5,7 @@ import {
   cardLinkText,
   peopleList,
   plainCallName,
+  plainWhereAsked,
   quorumLine,
   timeoutEffect,
 } from './approval-text';
@@ -15,7 +16,7 @@ import { section } from './sections';
 const isOutcomeUnknown = (approval: ApprovalRecord) => approval.kind === 'outcome_unknown';
 
 function where(approval: ApprovalRecord): string {
-  return `${plainCallName(approval)} in ${escapeMrkdwn(approval.workflow)}, run ${escapeMrkdwn(approval.runId)}`;
+  return `${plainCallName(approval)} in ${escapeMrkdwn(approval.workflow)}, ${plainWhereAsked(approval)}`;
 }
 
 /** Where to decide, and what happens if nobody does. Buttons stay on the card: one place decides. */

@@ -24,8 +24,21 @@ export function plainCallName(call: CallTarget): string {
   return escapeMrkdwn(callName(call)).replace(/`/g, 'ˋ');
 }
 
-/** What happens if nobody decides in time. */
-export function timeoutEffect(approval: Pick<ApprovalRecord, 'onTimeout'>, past: boolean): string {
+/** What happens if nobody decides in time: to the run, or to the agent session that asked. */
+export function timeoutEffect(
+  approval: Pick<ApprovalRecord, 'onTimeout' | 'session'>,
+  past: boolean,
+): string {
+  if (approval.session !== undefined) {
+    if (approval.onTimeout === 'deny') {
+      return past
+        ? 'the agent was told it was not approved'
+        : 'the agent is told it was not approved';
+    }
+    return past
+      ? 'the agent was told it expired; asking again posts a new card'
+      : 'the agent is told it expired';
+  }
   if (approval.onTimeout === 'deny') {
     return past
       ? 'the model was told it was not approved'
@@ -39,9 +52,28 @@ export function runAndCall(approval: Pick<ApprovalRecord, 'runId' | 'step'>): st
   return `${inlineCode(approval.runId)} call ${approval.step + 1}`;
 }
 
-/** `` `restart` (high risk) in *deploy-api*, run `r-7kq2m9xd` call 3 ``. */
+/** `Claude Code` for the clients the gateway knows; any other name as given, escaped. */
+export function clientName(client: string): string {
+  return client === 'claude-code' ? 'Claude Code' : escapeMrkdwn(clipLine(client, 40));
+}
+
+/** Where the call was asked: `run `r-7kq2m9xd` call 3`, or `a Claude Code session `abc…``. */
+export function whereAsked(approval: Pick<ApprovalRecord, 'runId' | 'step' | 'session'>): string {
+  const { session } = approval;
+  if (session === undefined) return `run ${runAndCall(approval)}`;
+  return `a ${clientName(session.client)} session ${inlineCode(clipLine(session.sessionId, 80))}`;
+}
+
+/** The same for notification text, where code spans do not render: `run r-7kq2m9xd`. */
+export function plainWhereAsked(approval: Pick<ApprovalRecord, 'runId' | 'session'>): string {
+  const { session } = approval;
+  if (session === undefined) return `run ${escapeMrkdwn(approval.runId)}`;
+  return `${clientName(session.client)} session ${escapeMrkdwn(clipLine(session.sessionId, 80))}`;
+}
+
+/** `` `restart` (high risk) in *deploy-api*, run `r-7kq2m9xd` call 3 `` (or a session for a gateway call). */
 export function callSummary(approval: ApprovalRecord): string {
-  return `${inlineCode(callName(approval))} (${escapeMrkdwn(clipLine(approval.risk, 40))} risk) in *${escapeMrkdwn(approval.workflow)}*, run ${runAndCall(approval)}`;
+  return `${inlineCode(callName(approval))} (${escapeMrkdwn(clipLine(approval.risk, 40))} risk) in *${escapeMrkdwn(approval.workflow)}*, ${whereAsked(approval)}`;
 }
 
 /** Mentions of users and user groups, at most LISTED_PEOPLE of them, or undefined if nobody. */

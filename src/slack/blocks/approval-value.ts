@@ -1,4 +1,5 @@
 import type { ApprovalRecord } from '../../approvals/approval';
+import { isCallId } from '../../gateway/outside-call';
 import { parseApprovalId } from '../../runs/approval-id';
 import { isRunId } from '../../runs/run-id';
 
@@ -7,6 +8,14 @@ export const APPROVAL_ACTION = {
   approve: 'approval_approve',
   deny: 'approval_deny',
   showArguments: 'approval_show_args',
+  /** The previous and the next part of a long call, in the modal "Show all" opened. */
+  showArgumentsPrevious: 'approval_show_args_previous',
+  showArgumentsNext: 'approval_show_args_next',
+  /** "Approve for this session, N min": two buttons at most, so two ids (Slack wants them unique in a block). */
+  grantShort: 'approval_grant_short',
+  grantLong: 'approval_grant_long',
+  /** Revoke, beside a grant on App Home. */
+  revokeGrant: 'grant_revoke',
   retry: 'outcome_retry',
   markDone: 'outcome_done',
   abort: 'outcome_abort',
@@ -34,9 +43,39 @@ export function parseApprovalValue(
   value: string,
 ): { approvalId: string; binding: string } | undefined {
   const [approvalId = '', binding = '', ...rest] = value.split('|');
-  const id = parseApprovalId(approvalId);
-  if (id === undefined || !isRunId(id.runId) || rest.length > 0 || !BINDING.test(binding)) {
-    return undefined;
-  }
+  if (!isApprovalId(approvalId) || rest.length > 0 || !BINDING.test(binding)) return undefined;
   return { approvalId, binding };
+}
+
+/** A run's approval (`r-…:3`) or a gateway call's (`gw_….0`). */
+function isApprovalId(text: string): boolean {
+  const id = parseApprovalId(text);
+  return id === undefined ? isCallId(text) : isRunId(id.runId);
+}
+
+/** A grant button's value: the approval, its binding, and how long the grant lasts (ms). */
+export function grantValue(approval: Pick<ApprovalRecord, 'id' | 'binding'>, ms: number): string {
+  return `${approvalValue(approval)}|${ms}`;
+}
+
+/** What a grant button's value names; undefined unless well-formed (the duration is checked later). */
+export function parseGrantValue(
+  value: string,
+): { approvalId: string; binding: string; durationMs: number } | undefined {
+  const cut = value.lastIndexOf('|');
+  const approval = cut < 0 ? undefined : parseApprovalValue(value.slice(0, cut));
+  const ms = value.slice(cut + 1);
+  if (approval === undefined || !/^[1-9][0-9]{0,12}$/.test(ms)) return undefined;
+  return { ...approval, durationMs: Number(ms) };
+}
+
+/** A "Show all" part button's value: the approval and binding, and which part (0 first). */
+export function parsePageValue(
+  value: string,
+): { approvalId: string; binding: string; page: number } | undefined {
+  const cut = value.lastIndexOf('|');
+  const approval = cut < 0 ? undefined : parseApprovalValue(value.slice(0, cut));
+  const page = value.slice(cut + 1);
+  if (approval === undefined || !/^(0|[1-9][0-9]{0,5})$/.test(page)) return undefined;
+  return { ...approval, page: Number(page) };
 }

@@ -37,6 +37,15 @@ function describeWorkflow(manifest: WorkflowManifest): string {
   const about = manifest.description.trim()
     ? ` — ${escapeMrkdwn(manifest.description.trim())}`
     : '';
+  if (manifest.gateway !== undefined) {
+    return fitText(
+      [
+        `*${manifest.name}* (gateway: for Claude Code, not run)${about}`,
+        `Get a token: ${inlineCode(`/countersign token ${manifest.name}`)}`,
+      ].join('\n'),
+      SECTION_TEXT,
+    );
+  }
   const inputs = Object.entries(manifest.inputs).map(([name, spec]) => describeInput(name, spec));
   return fitText(
     [`*${manifest.name}*${about}`, inlineCode(usageLine(manifest)), ...inputs].join('\n'),

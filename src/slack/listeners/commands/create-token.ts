@@ -70,6 +70,8 @@ async function tokenWorkflow(
   const userId = command.user_id;
   const shown = escapeMrkdwn(name.slice(0, 80));
   const manifest = deps.catalog().workflows.get(name)?.manifest;
+  // The channel is the one asked from, as for `run`; a gateway workflow lists no channels
+  // (validation refuses them: a token is used in no channel), so only users and groups count.
   const access = manifest
     ? await mayStartWorkflow(manifest, { userId, channelId: command.channel_id }, deps.groups)
     : ({ allowed: false, reason: 'unknown_workflow' } as const);
@@ -86,13 +88,6 @@ async function tokenWorkflow(
   if (manifest.gateway === undefined) {
     return {
       refusal: `*${shown}* is a workflow Countersign carries out itself, with no \`gateway\` block: tokens are for workflows that govern outside agents such as Claude Code.`,
-    };
-  }
-  // The gateway checks a token's person outside any channel: a channel's access would not hold.
-  const anywhere = await mayStartWorkflow(manifest, { userId, channelId: '' }, deps.groups);
-  if (!anywhere.allowed) {
-    return {
-      refusal: `You may use *${shown}* only from this channel, and a token acts outside any channel, so the gateway would refuse it. Ask an admin to add you (or a group of yours) to its \`access\`.`,
     };
   }
   return { manifest: manifest as WorkflowManifest & { gateway: GatewaySpec } };

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { DecideApprovalDeps } from '../../../approvals/decide-approval';
 import type { AuditLog } from '../../../audit/ports';
-import type { TokenStore } from '../../../gateway/ports';
+import type { CallStore, GrantStore, TokenStore } from '../../../gateway/ports';
 import type { Metrics } from '../../../observability/metrics';
 import type { GroupLookup } from '../../../policy/may-start-workflow';
 import type { RunQueue, RunRepository } from '../../../runs/ports';
@@ -23,6 +23,8 @@ export interface CommandDeps {
   metrics: Metrics;
   /** Approvers' clicks: the decision, the run it resumes, the card it updates. */
   decisions: DecideApprovalDeps;
+  /** The gateway's calls and grants: grants given on cards, pending calls and grants on Home and status. */
+  gateway: { calls: CallStore; grants: GrantStore };
   /** Gateway tokens, made by `/countersign token <workflow>`. */
   tokens: TokenStore;
   /** COUNTERSIGN_PUBLIC_URL: the service's address in the settings a token comes with. */

@@ -23,6 +23,8 @@ export function runRefusalText(refused: RunRefusal): string {
       return `There is no workflow "${workflow}" that you can run here. Try \`/countersign list\`.`;
     case 'access_unresolved':
       return `Countersign could not check your access to "${workflow}" right now (Slack did not say which user groups you are in). Nothing ran; please try again in a moment.`;
+    case 'gateway_workflow':
+      return `*${workflow}* is not run from Slack: it is the policy Claude Code sessions are held to, used through a personal token. Get yours with \`/countersign token ${workflow}\`.`;
     case 'bad_inputs': {
       const problems = refused.problems.map((problem) => `• ${escapeMrkdwn(problem)}`).join('\n');
       return fitText(

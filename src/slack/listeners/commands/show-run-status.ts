@@ -4,6 +4,7 @@ import { runTimelineMessage } from '../../blocks/run-timeline';
 import { answerAfterAck } from './answer-after-ack';
 import type { CommandDeps } from './deps';
 import { noSuchRun, runIdArgument } from './run-id-argument';
+import { showOwnStatus } from './show-own-status';
 import { STATUS_USAGE } from './usage';
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
@@ -11,8 +12,10 @@ type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 /**
  * `/countersign status <run>`: the run's timeline, for its requester and the admins. Anyone
  * else is told there is no such run, as for an id that names none, so ids cannot be probed.
+ * `status` alone: the user's agents' calls waiting, and their grants.
  */
 export async function showRunStatus(deps: CommandDeps, args: Args, words: string[]): Promise<void> {
+  if (words.length === 0) return showOwnStatus(deps, args);
   const { command, ack } = args;
   const parsed = runIdArgument(words, STATUS_USAGE);
   if ('answer' in parsed) {

@@ -12,6 +12,7 @@ export const USAGE = [
   '• `/countersign list` the workflows you can run here',
   '• `/countersign runs` your recent runs (admins: `/countersign runs all` for everyone’s)',
   '• `/countersign status &lt;run&gt;` the timeline of one of your runs: steps, outputs, outcome',
+  '• `/countersign status` your agents’ calls waiting for a decision, and the grants you may revoke',
   '• `/countersign cancel &lt;run&gt;` stop one of your runs (admins: anyone’s); the approvals it waits for are closed',
   '• `/countersign token &lt;workflow&gt;` a personal token for your Claude Code, and the settings to paste (gateway workflows)',
   '• `/countersign help` this message',

@@ -1,0 +1,77 @@
+import type { Model } from 'mongoose';
+import type { Grant, GrantStore } from '../gateway/ports';
+import type { GatewayGrantDocument } from './gateway-grant-model';
+
+const DUPLICATE_KEY = 11000;
+
+function toGrant(doc: GatewayGrantDocument): Grant {
+  return {
+    id: doc._id,
+    workflow: doc.workflow,
+    userId: doc.userId,
+    tokenId: doc.tokenId,
+    sessionId: doc.sessionId,
+    ...(doc.rule ? { rule: doc.rule } : {}),
+    ...(doc.callHash ? { callHash: doc.callHash } : {}),
+    covers: doc.covers,
+    approvalId: doc.approvalId,
+    grantedBy: doc.grantedBy,
+    createdAt: doc.createdAt,
+    expiresAt: doc.expiresAt,
+    ...(doc.revokedAt ? { revokedAt: doc.revokedAt } : {}),
+    ...(doc.revokedBy ? { revokedBy: doc.revokedBy } : {}),
+  };
+}
+
+/** In force at `now`: not revoked, not expired. */
+const inForce = (now: Date) => ({ revokedAt: { $exists: false }, expiresAt: { $gt: now } });
+
+/** Grants in `gateway_grants`; each is created once (its id is its approval's). */
+export class MongoGrantStore implements GrantStore {
+  constructor(private readonly model: Model<GatewayGrantDocument>) {}
+
+  async create(grant: Grant): Promise<void> {
+    const { id, ...rest } = grant;
+    try {
+      await this.model.create({ _id: id, ...rest });
+    } catch (error) {
+      // Created already (a repeated click, a retry after a crash): the first one stands.
+      if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
+    }
+  }
+
+  async get(id: string): Promise<Grant | null> {
+    const doc = await this.model.findById(id).lean();
+    return doc === null ? null : toGrant(doc);
+  }
+
+  async activeFor(session: { tokenId: string; sessionId: string }, now: Date): Promise<Grant[]> {
+    const docs = await this.model
+      .find({ tokenId: session.tokenId, sessionId: session.sessionId, ...inForce(now) })
+      .sort({ expiresAt: -1 })
+      .lean();
+    return docs.map(toGrant);
+  }
+
+  async activeOfUser(userId: string, now: Date): Promise<Grant[]> {
+    const docs = await this.model
+      .find({ userId, ...inForce(now) })
+      .sort({ createdAt: -1 })
+      .lean();
+    return docs.map(toGrant);
+  }
+
+  async active(now: Date, limit: number): Promise<Grant[]> {
+    const docs = await this.model.find(inForce(now)).sort({ createdAt: -1 }).limit(limit).lean();
+    return docs.map(toGrant);
+  }
+
+  async revoke(id: string, by: string, at: Date): Promise<Grant | null> {
+    const result = await this.model.updateOne(
+      { _id: id, revokedAt: { $exists: false } },
+      { $set: { revokedAt: at, revokedBy: by } },
+    );
+    if (result.modifiedCount === 0) return null;
+    return this.get(id);
+  }
+}
