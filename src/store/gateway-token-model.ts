@@ -19,8 +19,11 @@ const gatewayTokenSchema = new Schema(
     createdBy: { type: String, required: true },
     createdAt: { type: Date, required: true },
     expiresAt: Date,
+    // Set by whichever revoke wins the claim (gateway_token_revocations), and by no other.
     revokedAt: Date,
     revokedBy: String,
+    // Set by every revoke before it claims: a crash after it leaves the token refused, not usable.
+    revokeStartedAt: Date,
   },
   { versionKey: false },
 );

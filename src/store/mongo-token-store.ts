@@ -4,7 +4,11 @@ import { GATEWAY_TOKEN_SCHEMA_VERSION, type GatewayTokenDocument } from './gatew
 
 const DUPLICATE_KEY = 11000;
 
-function toToken(doc: GatewayTokenDocument): GatewayToken {
+/**
+ * A stored token as the port gives it. `revocation` (its claim, the truth of who revoked it and
+ * when) wins over the document's own fields, which a racing revoke may have overwritten.
+ */
+function toToken(doc: GatewayTokenDocument, revocation?: { by: string; at: Date }): GatewayToken {
   const optional = <K extends keyof GatewayToken>(key: K) =>
     doc[key] === undefined || doc[key] === null ? {} : { [key]: doc[key] };
   return {
@@ -17,8 +21,12 @@ function toToken(doc: GatewayTokenDocument): GatewayToken {
     createdBy: doc.createdBy,
     createdAt: doc.createdAt,
     ...optional('expiresAt'),
-    ...optional('revokedAt'),
+    // A revoke that began and did not finish (its process died) still refuses the token.
+    ...(doc.revokedAt || doc.revokeStartedAt
+      ? { revokedAt: doc.revokedAt ?? doc.revokeStartedAt }
+      : {}),
     ...optional('revokedBy'),
+    ...(revocation ? { revokedAt: revocation.at, revokedBy: revocation.by } : {}),
   } as GatewayToken;
 }
 
@@ -42,24 +50,32 @@ export class MongoTokenStore implements TokenStore {
   async list(filter: { workflow?: string } = {}): Promise<GatewayToken[]> {
     const query = filter.workflow === undefined ? {} : { workflow: filter.workflow };
     const docs = await this.model.find(query).lean();
+    const revoked = docs
+      .filter((doc) => doc.revokedAt || doc.revokeStartedAt)
+      .map((doc) => doc._id);
+    const claims = new Map(
+      (revoked.length > 0 ? await this.revocations.find({ _id: { $in: revoked } }).lean() : []).map(
+        (claim) => [claim._id as string, { by: claim.by as string, at: claim.at as Date }],
+      ),
+    );
     // Sorted here: FerretDB sorts without an index, and the list is an admin's few hundred.
     return docs
-      .map(toToken)
+      .map((doc) => toToken(doc, claims.get(String(doc._id))))
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1));
   }
 
   /**
-   * Marks the token revoked first (so a crash leaves it refused, never usable), then claims the
-   * revocation by a unique insert: of racing revokes, exactly one gets the token back.
+   * Marks the token as being revoked first (so a crash leaves it refused, never usable), then
+   * claims the revocation by a unique insert: of racing revokes exactly one gets the token back.
+   * FerretDB 1.24 writes a whole document on every update, so racing updates can undo each other's
+   * fields: the claim is the record of who revoked it and when; the marker, which every revoke
+   * writes, always survives, so the token is refused whichever write lands last.
    */
   async revoke(id: string, by: string, at: Date): Promise<GatewayToken | null> {
     const found = await this.model.findById(id).lean();
     if (found === null) return null;
-    if (found.revokedAt === undefined || found.revokedAt === null) {
-      await this.model.updateOne(
-        { _id: id, revokedAt: { $exists: false } },
-        { $set: { revokedAt: at, revokedBy: by } },
-      );
+    if (!found.revokedAt && !found.revokeStartedAt) {
+      await this.model.updateOne({ _id: id }, { $set: { revokeStartedAt: at } });
     }
     try {
       await this.revocations.create({ _id: id, by, at });
@@ -67,10 +83,12 @@ export class MongoTokenStore implements TokenStore {
       if ((error as { code?: number }).code === DUPLICATE_KEY) return null;
       throw error;
     }
-    // The winner's word is the one kept: a racing loser may have written its own a moment before.
-    await this.model.updateOne({ _id: id }, { $set: { revokedAt: at, revokedBy: by } });
+    await this.model.updateOne(
+      { _id: id },
+      { $set: { revokeStartedAt: at, revokedAt: at, revokedBy: by } },
+    );
     const stored = await this.model.findById(id).lean();
     if (stored === null) throw new Error(`gateway token ${id} vanished as it was revoked`);
-    return toToken(stored);
+    return toToken(stored, { by, at });
   }
 }

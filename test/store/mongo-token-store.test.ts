@@ -86,22 +86,44 @@ describe('gateway tokens on the real database', () => {
     });
   });
 
+  it('keeps refusing a token whose revoke died half way, and lets the next revoke finish it', async () => {
+    const { text, token } = madeToken('claude-code', 25);
+    await db.tokens.create(token);
+    // What a revoke leaves when its process dies after marking the token, before its claim.
+    await db.connection
+      .collection('gateway_tokens')
+      .updateOne({ _id: token.id as never }, { $set: { revokeStartedAt: at(26) } });
+
+    expect(await db.tokens.byHash(tokenHash(text))).toMatchObject({ revokedAt: at(26) });
+    expect(await db.tokens.revoke(token.id, 'cli', at(27))).toMatchObject({
+      revokedAt: at(27),
+      revokedBy: 'cli',
+    });
+    expect(await db.tokens.revoke(token.id, 'cli', at(28))).toBeNull();
+  });
+
   it('answers null for a token it never made', async () => {
     expect(await db.tokens.revoke('tok_000000000000', 'cli', at(30))).toBeNull();
   });
 
-  it('lets exactly one of 12 racing revokes win, and keeps the winner’s name', async () => {
-    const { token } = madeToken('claude-code', 40);
-    await db.tokens.create(token);
+  it.each([40, 42, 44])(
+    'lets exactly one of 12 racing revokes win, and keeps the winner’s name and time (%#)',
+    async (minute) => {
+      const { token } = madeToken('claude-code', minute);
+      await db.tokens.create(token);
 
-    const results = await Promise.all(
-      Array.from({ length: 12 }, (_, n) => db.tokens.revoke(token.id, `U0R${n}`, at(41))),
-    );
-    const winners = results.filter((result) => result !== null);
-    expect(winners).toHaveLength(1);
-    const stored = (await db.tokens.list({ workflow: 'claude-code' })).find(
-      (t) => t.id === token.id,
-    );
-    expect(stored?.revokedBy).toBe(winners[0]?.revokedBy);
-  });
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, n) =>
+          db.tokens.revoke(token.id, `U0R${n}`, new Date(at(minute + 1).getTime() + n)),
+        ),
+      );
+      const winners = results.filter((result) => result !== null);
+      expect(winners).toHaveLength(1);
+      const stored = (await db.tokens.list({ workflow: 'claude-code' })).find(
+        (t) => t.id === token.id,
+      );
+      expect(stored?.revokedBy).toBe(winners[0]?.revokedBy);
+      expect(stored?.revokedAt).toEqual(winners[0]?.revokedAt);
+    },
+  );
 });
