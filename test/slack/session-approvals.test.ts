@@ -138,6 +138,10 @@ describe('session approvals in Slack: the card, grants, App Home and status', ()
       'approval_grant_short',
       'approval_grant_long',
     ]);
+    const own = await click(h, card, 'approval_approve', card.value, 'U0ADA');
+    expect(await answerTo(own)).toBe(
+      'Your own agent session asked for this call, so you may not approve it.',
+    );
     const clicked = await click(h, card, 'approval_approve', card.value, 'U0LEAD');
     expect(clicked.response.status).toBe(200);
     await eventually('the approval', async () =>
@@ -226,7 +230,9 @@ describe('session approvals in Slack: the card, grants, App Home and status', ()
     const { approval, card } = await askFor({ command: 'npm publish' });
     await db.calls.withdraw(approval.id, new Date());
     const clicked = await click(h, card, 'approval_approve', card.value, 'U0LEAD');
-    expect(clicked.response.status).toBe(200);
+    expect(await answerTo(clicked)).toMatch(
+      /^The client withdrew this call at <!date\^\d+\^[^>]+>; nothing is waiting for a decision\.$/,
+    );
     await eventually('the card to say it was withdrawn', async () =>
       cardNow(h, card).text.includes('withdrawn by the client, so the call did not run')
         ? true
