@@ -164,7 +164,7 @@ describe('session approvals in Slack: the card, grants, App Home and status', ()
       'U0SRE',
     );
     expect(await answerTo(clicked)).toMatch(
-      /^Approved, and granted Bash\(npm publish:\*\) for this session until <!date\^/,
+      /^Approved, and granted `Bash\(npm publish:\*\)` for this session until <!date\^/,
     );
     const grant = await db.grants.get(grantIdOf(approval.id));
     expect(grant).toMatchObject({
