@@ -1,5 +1,6 @@
 import type { types } from '@slack/bolt';
 import { type ApprovalRecord, ApprovalStatus } from '../../approvals/approval';
+import { COVERED_BY_GRANT } from '../../gateway/grants';
 import type { Grant } from '../../gateway/ports';
 import {
   callName,
@@ -302,9 +303,7 @@ function outcomeText(approval: ApprovalRecord, extras: CardExtras = {}): string 
       break;
     case ApprovalStatus.Cancelled:
       if (approval.session !== undefined) {
-        lines.push(
-          `:no_entry_sign: *Withdrawn*${when}: ${escapeMrkdwn(approval.decisionNote ?? 'withdrawn by the client')}, so the call did not run.`,
-        );
+        lines.push(sessionClosedText(approval, when));
         break;
       }
       lines.push(
@@ -318,6 +317,14 @@ function outcomeText(approval: ApprovalRecord, extras: CardExtras = {}): string 
       break;
   }
   return lines.filter((line) => line !== undefined).join('\n');
+}
+
+/** A session's card closed before a decision: the client withdrew it, or a grant covered the call. */
+function sessionClosedText(approval: ApprovalRecord, when: string): string {
+  const note = approval.decisionNote ?? 'withdrawn by the client';
+  return note.startsWith(COVERED_BY_GRANT)
+    ? `:white_check_mark: *Closed*${when}: ${escapeMrkdwn(note)}, so the call ran under the grant.`
+    : `:no_entry_sign: *Withdrawn*${when}: ${escapeMrkdwn(note)}, so the call did not run.`;
 }
 
 /** The notification text: what the card is about and where it stands, in one line. */
