@@ -337,6 +337,8 @@ describe('a grant ("Approve for this session")', () => {
 });
 
 describe('the command hook variant: countersign hook claude-code', () => {
+  /** Each hook call starts the CLI through tsx: seconds on a busy machine. */
+  const HOOK_SESSION_MS = 45_000;
   const commandHook = {
     hooks: {
       PreToolUse: [
@@ -363,7 +365,10 @@ describe('the command hook variant: countersign hook claude-code', () => {
       bash('toolu_02Touch', `touch ${marker}`),
     );
 
-    const running = session('Read, then touch.', { env: { COUNTERSIGN_URL: h.baseUrl } });
+    const running = session('Read, then touch.', {
+      env: { COUNTERSIGN_URL: h.baseUrl },
+      timeoutMs: HOOK_SESSION_MS,
+    });
     const card = await cardFor(marker);
     await click(h, card, 'approval_approve', card.value('approval_approve'), 'U0LEAD');
     const run = await running;
@@ -374,7 +379,7 @@ describe('the command hook variant: countersign hook claude-code', () => {
     const sessionId = run.result?.session_id ?? '';
     expect(await auditOf('gateway.allowed', sessionId)).toHaveLength(1);
     expect(await auditOf('gateway.approved', sessionId)).toHaveLength(1);
-  });
+  }, 60_000);
 
   it('runs nothing when the service is down, and Claude is told so', async () => {
     const closed = createServer();
@@ -386,6 +391,7 @@ describe('the command hook variant: countersign hook claude-code', () => {
     const run = await session('Touch a file.', {
       args: ALLOW_SHELL,
       env: { COUNTERSIGN_URL: closedUrl },
+      timeoutMs: HOOK_SESSION_MS,
     });
 
     expect(fs.existsSync(marker)).toBe(false);
@@ -393,5 +399,5 @@ describe('the command hook variant: countersign hook claude-code', () => {
       expect.objectContaining({ tool_use_id: 'toolu_01Down' }),
     ]);
     expect(resultText('toolu_01Down')).toContain('the server is down or unreachable');
-  });
+  }, 60_000);
 });
