@@ -329,6 +329,7 @@ describe('a grant ("Approve for this session")', () => {
     // The wider call is not covered: it got a card of its own and, pending, did not run.
     expect(fs.existsSync(other)).toBe(false);
     expect(cardsFor(other)).toHaveLength(1);
+    expect(cardsFor(project.dir)).toHaveLength(2); // the first build's card and the wider call's
     expect(run.result?.permission_denials).toEqual([
       expect.objectContaining({ tool_use_id: 'toolu_03Wider' }),
     ]);
