@@ -4,6 +4,7 @@ import { ackLatency } from './ack-latency';
 import { machineInfo } from './bench-env';
 import { crashRecovery } from './crash-recovery';
 import { decisionLatency } from './decision-latency';
+import { gatewayLatency } from './gateway';
 import { runbookThroughput } from './runbook-throughput';
 import { type Figure, ratioOf } from './stats';
 import { waitingRunsMemory } from './waiting-runs';
@@ -17,6 +18,7 @@ const MEASUREMENTS: Record<string, Measurement> = {
   decision: decisionLatency,
   waiting: waitingRunsMemory,
   crash: crashRecovery,
+  gateway: gatewayLatency,
 };
 
 function printTable(figures: Figure[]): void {

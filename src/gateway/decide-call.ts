@@ -7,7 +7,9 @@
  */
 import type { Logger } from 'pino';
 import { type ApprovalRecord, ApprovalStatus, approvalBinding } from '../approvals/approval';
+import { showOnCards } from '../approvals/approval-cards';
 import { askDeadlines } from '../approvals/ask-deadlines';
+import { closeAsCancelled } from '../approvals/decide-approval';
 import { type ApprovalDeps, publishApproval } from '../approvals/request-approval';
 import type { GatewayEvent } from '../audit/audit-event';
 import type { AuditLog } from '../audit/ports';
@@ -15,6 +17,7 @@ import { canonicalJson } from '../shared/canonical-json';
 import type { Clock } from '../shared/clock';
 import { type CallPlace, classifyCall, coversCall } from './classify-call';
 import { policyOf } from './gateway-policy';
+import { COVERED_BY_GRANT } from './grants';
 import type { Caller } from './identify-caller';
 import { callHashOf, callIdOf, type OutsideCall } from './outside-call';
 import { parsePermissionRule } from './permission-rule';
@@ -93,8 +96,12 @@ export async function decideCall(
   if (risk.risk === 'low') {
     return tell({ decision: 'allow', by: 'policy', reason: lowReason(risk.rule), ...rule });
   }
+  // The call's own approval first: an approved call is told "approved" (and used), not "granted".
+  const decided = await decidedAlready(deps, caller, call, callHash);
+  if (decided !== undefined) return decided;
   const grant = await coveringGrant(deps, caller, call, callHash, place);
   if (grant !== undefined) {
+    await withdrawCoveredCard(deps, callHash, grant);
     return tell({
       decision: 'allow',
       by: 'grant',
@@ -103,6 +110,49 @@ export async function decideCall(
     });
   }
   return decideByApproval(deps, caller, call, callHash, risk.rule);
+}
+
+/** The outcome of the call's open generation when its approval was decided, told once; else undefined. */
+async function decidedAlready(
+  deps: GatewayDeps,
+  caller: Caller,
+  call: OutsideCall,
+  callHash: string,
+): Promise<GatewayDecision | undefined> {
+  const open = openGeneration(await deps.calls.latest(callHash));
+  if (open === undefined) return undefined;
+  const approval = await deps.approvals.approvals.get(open.id);
+  if (approval === null || approval.status === ApprovalStatus.Pending) return undefined;
+  if (!(await deps.calls.claimDelivery(open.id, deps.clock()))) return undefined;
+  return told(deps, caller, call, callHash, outcomeOf(approval), { id: open.id });
+}
+
+/** The newest generation if its outcome has not been told and the client did not withdraw it. */
+function openGeneration(latest: GatewayCall | null): GatewayCall | undefined {
+  return latest !== null && latest.deliveredAt === undefined && latest.withdrawnAt === undefined
+    ? latest
+    : undefined;
+}
+
+/**
+ * A grant given since covers a call whose card still waits: the card is closed (withdrawn, saying
+ * which grant covered the call), so that nobody decides a call that already ran.
+ */
+async function withdrawCoveredCard(deps: GatewayDeps, callHash: string, grant: Grant) {
+  const open = openGeneration(await deps.calls.latest(callHash));
+  if (open === undefined) return;
+  const approval = await deps.approvals.approvals.get(open.id);
+  if (approval?.status !== ApprovalStatus.Pending) return;
+  const at = deps.clock();
+  await deps.calls.withdraw(open.id, at);
+  const closed = await closeAsCancelled(
+    deps.approvals,
+    approval,
+    grant.grantedBy,
+    at,
+    `${COVERED_BY_GRANT} ${grant.id} (${grant.covers})`,
+  );
+  if (closed !== null) await showOnCards(deps.approvals, closed);
 }
 
 function lowReason(rule: string | undefined): string {
@@ -147,7 +197,7 @@ async function openCall(
   rule: string | undefined,
 ): Promise<GatewayCall> {
   const latest = await deps.calls.latest(callHash);
-  if (latest !== null && latest.deliveredAt === undefined && latest.withdrawnAt === undefined) {
+  if (openGeneration(latest) !== undefined && latest !== null) {
     await publishedBy(deps, latest, () =>
       approvalRequest(caller, call, latest, rule, deps.clock()),
     );

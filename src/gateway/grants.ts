@@ -17,6 +17,9 @@ export interface GrantDeps {
   clock: Clock;
 }
 
+/** How a card a grant made needless is closed: `covered by grant <id> (<covers>)`. */
+export const COVERED_BY_GRANT = 'covered by grant';
+
 /** What a grant of this approval covers, as its card says it: the rule, or the exact call. */
 export const EXACT_CALL = 'this exact call';
 

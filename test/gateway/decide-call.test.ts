@@ -321,6 +321,50 @@ describe('the gateway decision core, on the real database', () => {
     expect(surface.posted).toHaveLength(2);
   });
 
+  it('tells an approved call it was approved (and uses the approval), even where its grant covers it too', async () => {
+    const first = await decideCall(gateway, caller, bash('npm run build', 'sess-both'));
+    expect(first.decision).toBe('pending');
+    const card = surface.posted[0] as ApprovalRecord;
+    await approve(card);
+    grants.grants.push(grantOf('sess-both', card.id));
+    await expect(
+      decideCall(gateway, caller, bash('npm run build', 'sess-both')),
+    ).resolves.toMatchObject({
+      decision: 'allow',
+      by: 'approval',
+      approvalId: card.id,
+    });
+    await expect(
+      decideCall(gateway, caller, bash('npm run build', 'sess-both')),
+    ).resolves.toMatchObject({
+      decision: 'allow',
+      by: 'grant',
+    });
+    expect(
+      (await db.calls.latest((await db.calls.get(card.id))?.callHash ?? ''))?.deliveredAt,
+    ).toBeDefined();
+  });
+
+  it('closes a card still waiting for a call that a grant given since covers, naming the grant', async () => {
+    const first = await decideCall(gateway, caller, bash('npm run build', 'sess-covered'));
+    expect(first.decision).toBe('pending');
+    const card = surface.posted[0] as ApprovalRecord;
+    grants.grants.push(grantOf('sess-covered', 'gw_other.0'));
+    await expect(
+      decideCall(gateway, caller, bash('npm run build', 'sess-covered')),
+    ).resolves.toMatchObject({
+      decision: 'allow',
+      by: 'grant',
+    });
+    const closed = await db.approvals.get(card.id);
+    expect(closed).toMatchObject({
+      status: 'cancelled',
+      decisionNote: expect.stringContaining('covered by grant gr_'),
+    });
+    expect(surface.updates.at(-1)).toMatchObject({ status: 'cancelled' });
+    expect((await db.calls.openOf('U0DEV', 50)).map((open) => open.id)).not.toContain(card.id);
+  });
+
   it('records every decision in the verified audit chain', async () => {
     await decideCall(gateway, caller, bash('git status', 'sess-audit'));
     const stored = await db.connection
@@ -334,6 +378,23 @@ describe('the gateway decision core, on the real database', () => {
     });
   });
 });
+
+/** A grant of `Bash(npm run build)` to the test's token in `sessionId`, for a minute. */
+function grantOf(sessionId: string, approvalId: string): Grant {
+  return {
+    id: `gr_${sessionId}`,
+    workflow: 'claude-code',
+    userId: 'U0DEV',
+    tokenId: 'tok_dev01',
+    sessionId,
+    rule: 'Bash(npm run build)',
+    covers: 'Bash(npm run build)',
+    approvalId,
+    grantedBy: 'U0LEAD',
+    createdAt: new Date(),
+    expiresAt: new Date(Date.now() + 60_000),
+  };
+}
 
 /** The card of the call a request just asked about, once it is posted. */
 async function cardPosted(surface: RecordingSurface): Promise<ApprovalRecord> {

@@ -99,10 +99,7 @@ describe('/countersign status <run>', () => {
     expect(answer.text).toBe(`Run ${run._id} of greet: succeeded`);
   });
 
-  it('tells at once what is wrong with a missing or malformed id', async () => {
-    expect((await immediateAnswer(h, 'status', 'U0ADA')).text).toBe(
-      'Which run? Usage: `/countersign status &lt;run&gt;`',
-    );
+  it('tells at once what is wrong with a malformed id (status alone lists the agents’ calls and grants: test/slack/session-approvals.test.ts)', async () => {
     expect((await immediateAnswer(h, 'status run-42', 'U0ADA')).text).toBe(
       "`run-42` is not a run id: they look like `r-7kq2m9xd` (the run's message in the channel names it; `/countersign runs` lists yours).",
     );

@@ -35,7 +35,7 @@ export interface ClaudeCodeProject {
   /** Writes an executable `#!/bin/sh` script (a command hook); returns its path. */
   script(relative: string, body: string): string;
   /** Writes the project's `.claude/settings.json`. */
-  settings(settings: Record<string, unknown>): void;
+  settings(settings: object): void;
   remove(): void;
 }
 

@@ -1,6 +1,6 @@
 import type { types } from '@slack/bolt';
 import { type ApprovalRecord, ApprovalStatus } from '../../approvals/approval';
-import { grantCovers } from '../../gateway/grants';
+import { COVERED_BY_GRANT } from '../../gateway/grants';
 import type { Grant } from '../../gateway/ports';
 import {
   callName,
@@ -13,8 +13,9 @@ import {
   runAndCall,
   timeoutEffect,
 } from './approval-text';
-import { APPROVAL_ACTION, approvalValue, grantValue } from './approval-value';
+import { APPROVAL_ACTION, approvalValue } from './approval-value';
 import { argumentsText, codeFence, cutEnd, visibleText } from './arguments-text';
+import { GRANT_OFFER_BLOCK, grantButtons, grantLine, grantOfferBlocks } from './grant-offer';
 import { clipLine, escapeMrkdwn, inlineCode, slackDate, userMention } from './mrkdwn';
 import type { SlackMessage } from './run-messages';
 import { sessionCallView } from './session-call';
@@ -22,6 +23,7 @@ import { sessionCallView } from './session-call';
 export { approvalArgumentsModal, denyReasonModal } from './approval-modals';
 export { approvalEscalation, approvalReminder } from './approval-notices';
 export { parseApprovalValue } from './approval-value';
+export { grantLength, offeredGrants } from './grant-offer';
 
 /** Of the arguments, the card shows this much (escaped); "Show all" opens the rest. */
 const PREVIEW_CHARS = 1500;
@@ -32,8 +34,6 @@ const NOTE_CHARS = 1500;
 const NOTE_LINES = 20;
 const DESCRIPTION_CHARS = 300;
 const DESCRIPTION_LINES = 4;
-/** The shorter grant a card offers beside the longest the workflow allows. */
-const SHORT_GRANT_MS = 15 * 60_000;
 
 /** Stable ids, so listeners and tests find the parts of a card whatever its state. */
 export const APPROVAL_BLOCK = {
@@ -45,7 +45,7 @@ export const APPROVAL_BLOCK = {
   approvers: 'approval_approvers',
   actions: 'approval_actions',
   /** What "Approve for this session" covers, above the buttons. */
-  grant: 'approval_grant',
+  grant: GRANT_OFFER_BLOCK,
   outcome: 'approval_outcome',
 } as const;
 
@@ -228,65 +228,6 @@ function approversBlock(approval: ApprovalRecord): types.SectionBlock {
 const INTERRUPTED =
   'This call was interrupted while it was executing: the worker stopped before it reported back, so it *may or may not have run*. Check its effect, then choose: *Retry* runs it again, *Mark as done* carries on as if it ran, *Abort run* ends the run.';
 
-/** `15 min`, `2 h`, `90 s`: a grant's length on its button. */
-export function grantLength(ms: number): string {
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
-  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
-  return `${Math.round(ms / 1000)} s`;
-}
-
-/** The grants a card offers: 15 minutes and the longest allowed, or one button when they are the same. */
-export function offeredGrants(approval: Pick<ApprovalRecord, 'session'>): number[] {
-  const max = approval.session?.grantMaxMs;
-  if (max === undefined || max <= 0) return [];
-  return max > SHORT_GRANT_MS ? [SHORT_GRANT_MS, max] : [max];
-}
-
-/** What a grant of this card covers, in the card's words: the rule it showed, or the exact call. */
-function coversText(approval: ApprovalRecord): string {
-  const covers = grantCovers(approval);
-  return approval.session?.rule
-    ? `later calls of this session that match ${inlineCode(clipLine(covers, 200))}`
-    : 'this exact call, if this session asks it again';
-}
-
-/** Above the buttons: what "Approve for this session" would also allow, and for how long. */
-function grantOfferBlocks(approval: ApprovalRecord): types.SectionBlock[] {
-  if (isOutcomeUnknown(approval) || offeredGrants(approval).length === 0) return [];
-  return [
-    mrkdwnSection(
-      APPROVAL_BLOCK.grant,
-      `*Approve for this session* also allows, without asking, ${coversText(approval)}, until the grant ends or is revoked (App Home). It counts as your approval; the grant is given only if your click decides.`,
-    ),
-  ];
-}
-
-function grantButtons(approval: ApprovalRecord): types.Button[] {
-  const ids = [APPROVAL_ACTION.grantShort, APPROVAL_ACTION.grantLong];
-  const covers = grantCovers(approval);
-  return offeredGrants(approval).map((ms, n) => ({
-    ...button(
-      `Approve for this session, ${grantLength(ms)}`,
-      ids[n] ?? APPROVAL_ACTION.grantLong,
-      grantValue(approval, ms),
-    ),
-    confirm: {
-      title: { type: 'plain_text', text: `Grant for ${grantLength(ms)}?` },
-      text: {
-        type: 'plain_text',
-        text: clipLine(
-          approval.session?.rule
-            ? `Approves this call, and for ${grantLength(ms)} lets this session run calls matching ${covers} without asking.`
-            : `Approves this call, and for ${grantLength(ms)} lets this session run this exact call again without asking.`,
-          300,
-        ),
-      },
-      confirm: { type: 'plain_text', text: 'Approve and grant' },
-      deny: { type: 'plain_text', text: 'Back' },
-    },
-  }));
-}
-
 function actions(approval: ApprovalRecord): types.ActionsBlock {
   const value = approvalValue(approval);
   const elements: types.Button[] = isOutcomeUnknown(approval)
@@ -329,15 +270,6 @@ function approvedBy(approval: ApprovalRecord): string {
   return peopleList({ users, usergroups: [] }) ?? 'nobody recorded';
 }
 
-/** `granted `Bash(npm test:*)` for this session until 14:05 by @lead`, or that it was revoked. */
-function grantLine(grant: Grant): string {
-  const covers = grant.rule ? inlineCode(clipLine(grant.covers, 200)) : escapeMrkdwn(grant.covers);
-  const line = `:stopwatch: *Granted* ${covers} for this session until ${slackDate(grant.expiresAt)} by ${userMention(grant.grantedBy)}`;
-  if (grant.revokedAt === undefined) return line;
-  const by = grant.revokedBy ? ` by ${userMention(grant.revokedBy)}` : '';
-  return `${line}; *revoked*${by} ${slackDate(grant.revokedAt)}`;
-}
-
 function outcomeText(approval: ApprovalRecord, extras: CardExtras = {}): string {
   const when = approval.decidedAt ? ` ${slackDate(approval.decidedAt)}` : '';
   const by = approval.decidedBy ? ` by ${userMention(approval.decidedBy)}` : '';
@@ -371,9 +303,7 @@ function outcomeText(approval: ApprovalRecord, extras: CardExtras = {}): string 
       break;
     case ApprovalStatus.Cancelled:
       if (approval.session !== undefined) {
-        lines.push(
-          `:no_entry_sign: *Withdrawn*${when}: ${escapeMrkdwn(approval.decisionNote ?? 'withdrawn by the client')}, so the call did not run.`,
-        );
+        lines.push(sessionClosedText(approval, when));
         break;
       }
       lines.push(
@@ -387,6 +317,14 @@ function outcomeText(approval: ApprovalRecord, extras: CardExtras = {}): string 
       break;
   }
   return lines.filter((line) => line !== undefined).join('\n');
+}
+
+/** A session's card closed before a decision: the client withdrew it, or a grant covered the call. */
+function sessionClosedText(approval: ApprovalRecord, when: string): string {
+  const note = approval.decisionNote ?? 'withdrawn by the client';
+  return note.startsWith(COVERED_BY_GRANT)
+    ? `:white_check_mark: *Closed*${when}: ${escapeMrkdwn(note)}, so the call ran under the grant.`
+    : `:no_entry_sign: *Withdrawn*${when}: ${escapeMrkdwn(note)}, so the call did not run.`;
 }
 
 /** The notification text: what the card is about and where it stands, in one line. */

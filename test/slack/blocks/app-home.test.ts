@@ -1,6 +1,13 @@
 import { type ApprovalRecord, approvalBinding } from '../../../src/approvals/approval';
+import type { GatewayCall, Grant } from '../../../src/gateway/ports';
 import type { RunSummary } from '../../../src/runs/run';
-import { type AppHome, appHomeView, HOME_APPROVALS } from '../../../src/slack/blocks/app-home';
+import {
+  type AppHome,
+  appHomeView,
+  HOME_APPROVALS,
+  HOME_CALLS,
+  HOME_GRANTS,
+} from '../../../src/slack/blocks/app-home';
 import { approvalValue } from '../../../src/slack/blocks/approval-value';
 import { BLOCK_KIT_LIMITS, validateView } from '../../support/block-kit-limits';
 
@@ -99,6 +106,65 @@ describe('the App Home view', () => {
     expect(validateView(view)).toEqual([]);
     expect(blocksOf(view).filter((block) => block.type === 'actions')).toHaveLength(20);
     expect(JSON.stringify(view.blocks)).toContain('…and 10 more waiting for you');
+  });
+
+  it('fits everything at once in a Home view: 20 approvals, the agents’ calls and grants (each with Revoke), the runs', () => {
+    const calls = Array.from(
+      { length: 30 },
+      (_, n): { call: GatewayCall; approval: ApprovalRecord } => {
+        const id = `gw_${String(n).padStart(32, '0')}.0`;
+        return {
+          call: {
+            id,
+            callHash: 'c'.repeat(64),
+            generation: 0,
+            workflow: 'laptops',
+            tokenId: 'tok_1',
+            userId: 'U0REQ',
+            sessionId: `sess-${'s'.repeat(200)}`,
+            tool: 'Bash',
+            input: NASTY,
+            createdAt: at(n),
+          },
+          approval: approval(n, { id, runId: id, step: 0 }),
+        };
+      },
+    );
+    const grants = Array.from(
+      { length: 25 },
+      (_, n): Grant => ({
+        id: `gr_${String(n).padStart(32, '0')}.0`,
+        workflow: 'laptops',
+        userId: n % 2 === 0 ? 'U0REQ' : 'U0OTHER',
+        tokenId: 'tok_1',
+        sessionId: 'sess-1',
+        rule: `Bash(${'npm run build && '.repeat(40)}:*)`,
+        covers: `Bash(${'npm run build && '.repeat(40)}:*)`,
+        approvalId: `gw_${String(n).padStart(32, '0')}.0`,
+        grantedBy: 'U0LEAD',
+        createdAt: at(n),
+        expiresAt: at(n + 15),
+      }),
+    );
+    const view = appHomeView(
+      home({
+        waiting: Array.from({ length: 30 }, (_, n) => approval(n)),
+        moreWaiting: 5,
+        unresolved: 1,
+        runs: Array.from({ length: 15 }, (_, n) => run(n)),
+        calls: calls.slice(0, HOME_CALLS),
+        grants,
+        userId: 'U0REQ',
+      }),
+    );
+    expect(validateView(view)).toEqual([]);
+    expect(view.blocks.length).toBeLessThanOrEqual(BLOCK_KIT_LIMITS.viewBlocks);
+    const revokes = JSON.stringify(view.blocks).match(/"action_id":"grant_revoke"/g) ?? [];
+    expect(revokes).toHaveLength(HOME_GRANTS);
+    expect(JSON.stringify(view.blocks)).toContain(
+      `…and ${25 - HOME_GRANTS} more grants not shown.`,
+    );
+    expect(JSON.stringify(view.blocks)).toContain('for <@U0OTHER>');
   });
 
   it('lists the viewer’s runs with their status, newest first', () => {

@@ -3,7 +3,7 @@ import { ApprovalStatus } from '../../../approvals/approval';
 import { showOnCards } from '../../../approvals/approval-cards';
 import { grantFromApproval, offersGrant } from '../../../gateway/grants';
 import { parseGrantValue } from '../../blocks/approval-value';
-import { slackDate } from '../../blocks/mrkdwn';
+import { clipLine, escapeMrkdwn, inlineCode, slackDate } from '../../blocks/mrkdwn';
 import { republishAppHome } from '../../publish-app-home';
 import type { CommandDeps } from '../commands/deps';
 import { decisionAnswer } from './decision-answer';
@@ -58,11 +58,19 @@ async function grantAnswer(
     approval,
     userId,
     durationMs,
-  );
+  ).catch((error: unknown) => {
+    deps.log.error({ err: error, approvalId: approval.id }, 'approved, but the grant failed');
+    return { outcome: 'failed' as const };
+  });
+  if (granted.outcome === 'failed') {
+    return 'Approved, but the grant could not be recorded just now, so no grant is in force: later calls will be asked again.';
+  }
   if (granted.outcome !== 'granted') {
     deps.log.warn({ approvalId: approval.id, outcome: granted.outcome }, 'approved, but no grant');
     return 'Approved, but the call this approval is about was not found, so no grant was given.';
   }
   await showOnCards(deps.decisions, approval);
-  return `Approved, and granted ${granted.grant.covers} for this session until ${slackDate(granted.grant.expiresAt)}. Revoke it from App Home.`;
+  const { grant } = granted;
+  const covers = grant.rule ? inlineCode(clipLine(grant.covers, 200)) : escapeMrkdwn(grant.covers);
+  return `Approved, and granted ${covers} for this session until ${slackDate(grant.expiresAt)}. Revoke it from App Home.`;
 }

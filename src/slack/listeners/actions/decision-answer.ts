@@ -11,6 +11,32 @@ function decidedBy(approval: ApprovalRecord): string {
   return `${who}${when}`;
 }
 
+/** A click on an approval that was decided already, or that this user approved already. */
+function alreadyAnswer(approval: ApprovalRecord): string {
+  if (approval.kind === 'outcome_unknown' && approval.status !== 'pending') {
+    return approval.status === 'expired'
+      ? 'This decision expired with nobody deciding; the run still needs attention.'
+      : `Already decided${decidedBy(approval)}: ${approval.decisionNote ?? approval.status}.`;
+  }
+  switch (approval.status) {
+    case 'approved':
+      return `Already approved${decidedBy(approval)}.`;
+    case 'denied':
+      return `Already denied${decidedBy(approval)}: ${approval.decisionNote ?? ''}`;
+    case 'expired':
+      return `This approval expired${approval.decidedAt ? ` at ${slackDate(approval.decidedAt)}` : ''} with no decision.`;
+    case 'cancelled':
+      if (approval.session !== undefined) {
+        return `The client withdrew this call${approval.decidedAt ? ` at ${slackDate(approval.decidedAt)}` : ''}; nothing is waiting for a decision.`;
+      }
+      return approval.decidedBy === 'countersign' && approval.decisionNote
+        ? `Nothing is waiting for a decision: ${approval.decisionNote}.`
+        : `The run was cancelled${decidedBy(approval)}; nothing is waiting for a decision.`;
+    default:
+      return `You already approved this: ${approval.approvals.length} of ${approval.required} approvals are in.`;
+  }
+}
+
 /**
  * What the clicker is told privately when their click did not simply count, or undefined when
  * the card's update says it all.
@@ -33,32 +59,14 @@ export function decisionAnswer(result: ApproverAnswer): string | undefined {
         : `The run is not waiting for this decision (it is ${result.status ?? 'not recorded'}); nothing was decided.`;
     case 'not_allowed':
       return result.why === 'own_run'
-        ? 'You started this run, so you may not approve its calls.'
+        ? result.approval.session === undefined
+          ? 'You started this run, so you may not approve its calls.'
+          : 'Your own agent session asked for this call, so you may not approve it.'
         : result.why === 'unresolved'
           ? 'Slack could not say just now whether you are in an approver group; nothing was decided. Try again in a minute.'
           : 'You are not one of the approvers of this call; nothing was decided.';
-    case 'already': {
-      const { approval } = result;
-      if (approval.kind === 'outcome_unknown' && approval.status !== 'pending') {
-        return approval.status === 'expired'
-          ? 'This decision expired with nobody deciding; the run still needs attention.'
-          : `Already decided${decidedBy(approval)}: ${approval.decisionNote ?? approval.status}.`;
-      }
-      switch (approval.status) {
-        case 'approved':
-          return `Already approved${decidedBy(approval)}.`;
-        case 'denied':
-          return `Already denied${decidedBy(approval)}: ${approval.decisionNote ?? ''}`;
-        case 'expired':
-          return `This approval expired${approval.decidedAt ? ` at ${slackDate(approval.decidedAt)}` : ''} with no decision.`;
-        case 'cancelled':
-          return approval.decidedBy === 'countersign' && approval.decisionNote
-            ? `Nothing is waiting for a decision: ${approval.decisionNote}.`
-            : `The run was cancelled${decidedBy(approval)}; nothing is waiting for a decision.`;
-        default:
-          return `You already approved this: ${approval.approvals.length} of ${approval.required} approvals are in.`;
-      }
-    }
+    case 'already':
+      return alreadyAnswer(result.approval);
     case 'recorded': {
       const { approval } = result;
       if (approval.status !== 'pending') return undefined;
