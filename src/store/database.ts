@@ -6,7 +6,7 @@ import { approvalModel } from './approval-model';
 import { auditEventModel } from './audit-event-model';
 import { auditHeadModel } from './audit-head-model';
 import { deliveryClaimModel, gatewayCallModel } from './gateway-call-model';
-import { gatewayGrantModel } from './gateway-grant-model';
+import { gatewayGrantModel, grantRevocationModel } from './gateway-grant-model';
 import { gatewayTokenModel, gatewayTokenRevocationModel } from './gateway-token-model';
 import { MongoApprovalRepository } from './mongo-approval-repository';
 import { MongoAuditLog } from './mongo-audit-log';
@@ -88,7 +88,7 @@ export async function openDatabase(uri: string, options: DatabaseOptions): Promi
     }),
     calls: new MongoCallStore(gatewayCalls, deliveryClaimModel(connection)),
     tokens: new MongoTokenStore(tokens, gatewayTokenRevocationModel(connection)),
-    grants: new MongoGrantStore(gatewayGrants),
+    grants: new MongoGrantStore(gatewayGrants, grantRevocationModel(connection)),
     async ping() {
       const db = connection.db;
       if (db === undefined) throw new Error('MongoDB is not connected');

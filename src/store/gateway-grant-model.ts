@@ -40,3 +40,26 @@ export function gatewayGrantModel(connection: Connection): Model<GatewayGrantDoc
       'gateway_grants',
     )) as Model<GatewayGrantDocument>;
 }
+
+/**
+ * The revocation of a grant, claimed by inserting `_id: <grant id>`: FerretDB applies no
+ * conditional update atomically, and rewrites whole documents, so of racing revokes only the one
+ * whose insert wins reports the revoke (and is audited).
+ */
+const grantRevocationSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    by: { type: String, required: true },
+    at: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+
+export function grantRevocationModel(connection: Connection): Model<GatewayGrantDocument> {
+  return (connection.models.GatewayGrantRevocation ??
+    connection.model(
+      'GatewayGrantRevocation',
+      grantRevocationSchema,
+      'gateway_grant_revocations',
+    )) as Model<GatewayGrantDocument>;
+}

@@ -28,7 +28,10 @@ const inForce = (now: Date) => ({ revokedAt: { $exists: false }, expiresAt: { $g
 
 /** Grants in `gateway_grants`; each is created once (its id is its approval's). */
 export class MongoGrantStore implements GrantStore {
-  constructor(private readonly model: Model<GatewayGrantDocument>) {}
+  constructor(
+    private readonly model: Model<GatewayGrantDocument>,
+    private readonly revocations: Model<GatewayGrantDocument>,
+  ) {}
 
   async create(grant: Grant): Promise<void> {
     const { id, ...rest } = grant;
@@ -66,12 +69,22 @@ export class MongoGrantStore implements GrantStore {
     return docs.map(toGrant);
   }
 
+  /**
+   * Marks the grant revoked first (so it covers nothing from then on, even if this process dies
+   * next), then claims the revocation by a unique insert: of racing revokes, exactly one gets the
+   * grant back, and writes who revoked it and when last.
+   */
   async revoke(id: string, by: string, at: Date): Promise<Grant | null> {
-    const result = await this.model.updateOne(
-      { _id: id, revokedAt: { $exists: false } },
-      { $set: { revokedAt: at, revokedBy: by } },
-    );
-    if (result.modifiedCount === 0) return null;
+    const found = await this.model.findById(id).lean();
+    if (found === null) return null;
+    if (!found.revokedAt) await this.model.updateOne({ _id: id }, { $set: { revokedAt: at } });
+    try {
+      await this.revocations.create({ _id: id, by, at });
+    } catch (error) {
+      if ((error as { code?: number }).code === DUPLICATE_KEY) return null;
+      throw error;
+    }
+    await this.model.updateOne({ _id: id }, { $set: { revokedAt: at, revokedBy: by } });
     return this.get(id);
   }
 }

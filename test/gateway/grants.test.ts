@@ -196,6 +196,27 @@ describe('grants: approve for this session', () => {
     expect(audited).toHaveLength(1);
   });
 
+  it('revokes once, audited once, under 12 racing revokes (FerretDB applies no conditional update atomically)', async () => {
+    const { approval } = await approved();
+    const given = await grantFromApproval(deps(), approval, 'U0LEAD', 15 * MINUTE);
+    if (given.outcome !== 'granted') throw new Error('no grant');
+    const revokers = ['U0ADA', 'U0LEAD', 'U0ADMIN'];
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, n) =>
+        revokeGrant(revokeDeps(), given.grant.id, revokers[n % 3] as string),
+      ),
+    );
+    const won = results.filter((result) => result.outcome === 'revoked');
+    expect(won).toHaveLength(1);
+    const stored = await db.grants.get(given.grant.id);
+    expect(stored?.revokedAt).toBeDefined();
+    expect(stored?.revokedBy).toBe((won[0] as { grant: { revokedBy: string } }).grant.revokedBy);
+    const audited = (await events('grant.revoked')).filter(
+      (event) => event.details.grantId === given.grant.id,
+    );
+    expect(audited).toHaveLength(1);
+  });
+
   it('lets the person, an approver (listed or in a group) or an admin revoke; refuses, and audits, anyone else', async () => {
     const { approval } = await approved();
     const given = await grantFromApproval(deps(), approval, 'U0LEAD', 15 * MINUTE);
