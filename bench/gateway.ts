@@ -121,7 +121,7 @@ function runOnce(
   });
 }
 
-/** The CLI as it ships (`npm run build`: dist/main.js beside package.json), in a temp dir. */
+/** The CLI as it ships (`npm run build`: dist/bin.js, the package's binary, beside package.json), in a temp dir. */
 async function buildCli(): Promise<{ dir: string; main: string }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'countersign-bench-cli-'));
   await promisify(execFile)(
@@ -136,7 +136,7 @@ async function buildCli(): Promise<{ dir: string; main: string }> {
     { cwd: root },
   );
   await copyFile(path.join(root, 'package.json'), path.join(dir, 'package.json'));
-  return { dir, main: path.join(dir, 'dist/main.js') };
+  return { dir, main: path.join(dir, 'dist/bin.js') };
 }
 
 /** The server's own histogram of allowed decisions: count and sum (s), from its /metrics. */

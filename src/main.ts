@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command, type CommanderError, Option } from 'commander';
+import { Option } from 'commander';
 import pino from 'pino';
 import { auditKey } from './audit/audit-chain';
 import {
@@ -14,7 +14,8 @@ import {
   verifyAuditLog,
 } from './cli/audit';
 import { dryRunInTerminal, gatewayRunRefusal } from './cli/dry-run';
-import { answerClaudeCodeHook, claudeCodeSettingsFor } from './cli/hook-claude-code';
+import { addHookCommand } from './cli/hook-command';
+import { newProgram } from './cli/program';
 import {
   CLI_ACTOR,
   createdHint,
@@ -94,17 +95,9 @@ function packageVersion(): string {
   return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
 }
 
-const program = new Command()
-  .name('countersign')
+const program = newProgram()
   .description('Slack-native approval bot for AI agent workflows')
-  .version(packageVersion(), '-V, --version', 'print the version')
-  // Exit 2 for every usage error, the parser's as the commands' own (exit 1 is a finding).
-  .exitOverride((error: CommanderError) => process.exit(error.exitCode === 0 ? 0 : 2))
-  // One line, as the commands' own errors: `countersign: <problem> (add --help for usage)`.
-  .configureOutput({
-    outputError: (text, write) =>
-      write(`${text.trimEnd().replace(/^error: /, 'countersign: ')} (add --help for usage)\n`),
-  });
+  .version(packageVersion(), '-V, --version', 'print the version');
 
 program
   .command('serve')
@@ -403,64 +396,7 @@ token
     }),
   );
 
-const hook = program
-  .command('hook')
-  .description("a hook for an outside agent's client: decides each tool call through the gateway");
-hook
-  .command('claude-code')
-  .description(
-    "Claude Code's command hook: reads the hook input on stdin, prints Countersign's decision; exits 2 (blocking the call) on any failure. Needs COUNTERSIGN_URL and COUNTERSIGN_TOKEN",
-  )
-  .option(
-    '--headless',
-    'a call still pending is deferred (for claude -p --resume) rather than denied',
-  )
-  .option(
-    '--print-settings',
-    "print the .claude/settings.json hooks block for the token's workflow, and the managed-settings variant",
-  )
-  .option('--url <url>', 'the Countersign server (default: COUNTERSIGN_URL)')
-  .option(
-    '--deadline <seconds>',
-    "the hook's own deadline: past it the call is blocked; keep it under the hook's timeout",
-    '55',
-  )
-  .action(
-    async (options: {
-      headless?: boolean;
-      printSettings?: boolean;
-      url?: string;
-      deadline: string;
-    }) => {
-      const deadline = Number(options.deadline);
-      if (!Number.isFinite(deadline) || deadline <= 0) {
-        exitWithProblem(`--deadline must be a number of seconds, not ${options.deadline}`);
-      }
-      const hookOptions = {
-        url: options.url ?? process.env.COUNTERSIGN_URL,
-        token: process.env.COUNTERSIGN_TOKEN,
-        headless: options.headless === true,
-        deadlineMs: deadline * 1000,
-      };
-      const result = options.printSettings
-        ? await claudeCodeSettingsFor(hookOptions)
-        : await answerClaudeCodeHook(hookOptions, await readStdin());
-      if (result.code === 0) await writeStdout(withNewline(result.stdout));
-      if (result.stderr) process.stderr.write(withNewline(result.stderr));
-      process.exitCode = result.code;
-    },
-  );
-
-function withNewline(text: string): string {
-  return text.endsWith('\n') ? text : `${text}\n`;
-}
-
-/** Everything on stdin, as text. */
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
+addHookCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`countersign: ${(error as Error).message}\n`);

@@ -266,9 +266,10 @@ function resolves(page: string, target: string): boolean {
 
 /** The commands of src/main.ts, an audit subcommand as `audit verify`. */
 function subcommands(): string[] {
-  const main = read('src/main.ts');
+  // main.ts, and the hook command bin.ts runs apart (cli/hook-command.ts).
+  const main = `${read('src/main.ts')}\n${read('src/cli/hook-command.ts')}`;
   // `program.command('x')`, or `group.command('x')` for a subcommand of a group (`audit verify`).
-  return [...main.matchAll(/^(program|[a-z]+)\s*\.command\('([a-z-]+)'\)/gm)].map(([, on, name]) =>
+  return [...main.matchAll(/^\s*(program|[a-z]+)\s*\.command\('([a-z-]+)'\)/gm)].map(([, on, name]) =>
     on === 'program' ? (name ?? '') : `${on} ${name}`,
   );
 }

@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
+import path from 'node:path';
 import { runCountersign } from '../support/countersign-cli';
 import { type Harness, startHarness } from '../support/countersign-harness';
 import { CLAUDE_CODE_MANIFEST, issueToken, preToolUse, workflowsWith } from '../support/gateway';
@@ -95,6 +97,35 @@ describe('countersign hook claude-code, the command hook', () => {
       slow.close();
       garbled.close();
     }
+  });
+
+  it('runs through the binary (bin.ts), which loads only the hook for `hook` and the whole CLI otherwise', async () => {
+    const bin = path.join(__dirname, '../../src/bin.ts');
+    const run = (args: string[], input?: string) =>
+      new Promise<{ stdout: string; code: number }>((resolve) => {
+        const child = execFile(
+          process.execPath,
+          ['--import', 'tsx', bin, ...args],
+          {
+            env: {
+              PATH: process.env.PATH ?? '',
+              COUNTERSIGN_URL: h.baseUrl,
+              COUNTERSIGN_TOKEN: token,
+            },
+          },
+          (error, stdout) => resolve({ stdout, code: error ? Number(error.code) : 0 }),
+        );
+        child.stdin?.end(input ?? '');
+      });
+    const decided = await run(
+      ['hook', 'claude-code'],
+      JSON.stringify(preToolUse('Bash', { command: 'git status' })),
+    );
+    expect(decided.code).toBe(0);
+    expect(JSON.parse(decided.stdout).hookSpecificOutput.permissionDecision).toBe('allow');
+    const help = await run(['--help']);
+    expect(help.stdout).toContain('audit');
+    expect(help.stdout).toContain('hook');
   });
 
   it("--print-settings prints the hooks block for the token's workflow, failing closed", async () => {
