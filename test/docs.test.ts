@@ -269,8 +269,8 @@ function subcommands(): string[] {
   // main.ts, and the hook command bin.ts runs apart (cli/hook-command.ts).
   const main = `${read('src/main.ts')}\n${read('src/cli/hook-command.ts')}`;
   // `program.command('x')`, or `group.command('x')` for a subcommand of a group (`audit verify`).
-  return [...main.matchAll(/^\s*(program|[a-z]+)\s*\.command\('([a-z-]+)'\)/gm)].map(([, on, name]) =>
-    on === 'program' ? (name ?? '') : `${on} ${name}`,
+  return [...main.matchAll(/^\s*(program|[a-z]+)\s*\.command\('([a-z-]+)'\)/gm)].map(
+    ([, on, name]) => (on === 'program' ? (name ?? '') : `${on} ${name}`),
   );
 }
 

@@ -81,7 +81,13 @@ export async function claudeCodeSettingsFor(options: HookOptions): Promise<HookR
     );
   }
   const answer = JSON.parse(text) as { wait_ms: number; headless: boolean };
-  const headless = options.headless || answer.headless;
+  // Only a token made for CI defers (the server decides by the token; the flag only asks).
+  if (options.headless && !answer.headless) {
+    return fail(
+      'this token was not made for CI, so its calls are never deferred: make one with countersign token create <workflow> --user U… --headless',
+    );
+  }
+  const headless = answer.headless;
   // The JSON alone on stdout (`> .claude/settings.json` works); the managed variant on stderr.
   const settings = claudeCodeSettings({ url, waitMs: answer.wait_ms, headless });
   return {

@@ -56,12 +56,18 @@ async function runClaudeCodeHook(options: ClaudeCodeHookOptions): Promise<void> 
     headless: options.headless === true,
     deadlineMs: deadline * 1000,
   };
-  const result = options.printSettings
-    ? await claudeCodeSettingsFor(hookOptions)
-    : await answerClaudeCodeHook(hookOptions, await readStdin());
-  if (result.code === 0) await writeStdout(withNewline(result.stdout));
-  if (result.stderr) process.stderr.write(withNewline(result.stderr));
-  process.exitCode = result.code;
+  try {
+    const result = options.printSettings
+      ? await claudeCodeSettingsFor(hookOptions)
+      : await answerClaudeCodeHook(hookOptions, await readStdin());
+    if (result.code === 0) await writeStdout(withNewline(result.stdout));
+    if (result.stderr) process.stderr.write(withNewline(result.stderr));
+    process.exitCode = result.code;
+  } catch (error) {
+    // Exit 1 would let the call run (Claude Code reads it as a non-blocking error): 2 blocks it.
+    process.stderr.write(`countersign hook: failed: ${(error as Error).message}\n`);
+    process.exitCode = 2;
+  }
 }
 
 function withNewline(text: string): string {

@@ -5,9 +5,14 @@
 import { addHookCommand } from './hook-command';
 import { newProgram } from './program';
 
+// Whatever goes wrong, exit 2, which blocks the call: exit 1 would let Claude Code run it.
+const block = (error: unknown) => {
+  process.stderr.write(`countersign hook: failed: ${(error as Error)?.message ?? String(error)}\n`);
+  process.exit(2);
+};
+process.on('uncaughtException', block);
+process.on('unhandledRejection', block);
+
 const program = newProgram();
 addHookCommand(program);
-program.parseAsync(process.argv).catch((error: unknown) => {
-  process.stderr.write(`countersign hook: ${(error as Error).message}\n`);
-  process.exit(2);
-});
+program.parseAsync(process.argv).catch(block);

@@ -80,11 +80,26 @@ function commandOf(call: ToolCall): string | undefined {
   return typeof command === 'string' ? command : undefined;
 }
 
-/** A Bash call whose command is missing, empty, or beyond what shell-command.ts can be sure of. */
+/**
+ * A Bash call whose command is missing, empty, beyond what shell-command.ts can be sure of, or
+ * runs text as a command of its own (`eval`, `source`, `bash -c '…'`): what that text does is not
+ * read, so it is never low by default alone.
+ */
 function isUncertainCommand(call: ToolCall): boolean {
   if (call.tool !== 'Bash') return false;
   const command = commandOf(call);
   if (command === undefined) return true;
   const line = splitShellCommand(command);
-  return line.uncertain !== undefined || line.parts.length === 0;
+  return line.uncertain !== undefined || line.parts.length === 0 || line.parts.some(runsText);
+}
+
+const EVALUATORS = new Set(['eval', 'source', '.']);
+const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'fish', 'busybox']);
+
+/** Whether a simple command hands text to a shell to run: `eval …`, `. file`, `bash -c '…'`. */
+function runsText(part: string): boolean {
+  const words = part.split(' ').filter((word) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(word));
+  const program = (words[0] ?? '').split('/').at(-1) ?? '';
+  if (EVALUATORS.has(program)) return true;
+  return SHELLS.has(program) && words.length > 1;
 }

@@ -71,7 +71,7 @@ export async function decideCall(
   call: OutsideCall,
 ): Promise<GatewayDecision> {
   const { manifest, hash } = caller.workflow;
-  const callHash = callHashOf(manifest.name, caller.token.id, call);
+  const callHash = callHashOf({ name: manifest.name, hash }, caller.token.id, call);
   const tell = (decision: GatewayDecision, extra: Partial<GatewayCall> = {}) =>
     told(deps, caller, call, callHash, decision, extra);
   const compiled = policyOf(hash, manifest.gateway.risk);
@@ -99,7 +99,7 @@ export async function decideCall(
   // The call's own approval first: an approved call is told "approved" (and used), not "granted".
   const decided = await decidedAlready(deps, caller, call, callHash);
   if (decided !== undefined) return decided;
-  const grant = await coveringGrant(deps, caller, call, callHash, place);
+  const grant = await coveringGrant(deps, caller, call, callHash, place, risk.rule);
   if (grant !== undefined) {
     await withdrawCoveredCard(deps, callHash, grant);
     return tell({
@@ -283,7 +283,8 @@ function approvalRequest(
       client: call.client,
       ...(call.cwd ? { cwd: call.cwd } : {}),
       ...(rule ? { rule } : {}),
-      ...(grantMax === undefined ? {} : { grantMaxMs: grantMax }),
+      // With a quorum, one approver's click would grant what the others approved once: no grants.
+      ...(grantMax === undefined || spec.required > 1 ? {} : { grantMaxMs: grantMax }),
       ...(escalateTo
         ? { escalateTo: { users: escalateTo.users ?? [], usergroups: escalateTo.usergroups ?? [] } }
         : {}),
@@ -348,21 +349,29 @@ function outcomeOf(approval: ApprovalRecord): GatewayDecision {
   }
 }
 
-/** A grant of this session in force now that covers the call, if one does. */
+/**
+ * A grant of this session in force now that covers the call, if one does: an exact-call grant
+ * for this very call (its hash holds the manifest's version), or a grant of the very rule the
+ * call matched now, whose every part it covers. A grant of another rule never covers a call a
+ * stricter rule caught (`Bash(git push:*)` granted is no `Bash(git push --force:*)`), and none
+ * applies once the workflow offers no grants.
+ */
 async function coveringGrant(
   deps: GatewayDeps,
   caller: Caller,
   call: OutsideCall,
   callHash: string,
   place: CallPlace,
+  rule: string | undefined,
 ): Promise<Grant | undefined> {
+  if (caller.workflow.manifest.gateway.grants === undefined) return undefined;
   const grants = await deps.grants.activeFor(
     { tokenId: caller.token.id, sessionId: call.sessionId },
     deps.clock(),
   );
   return grants.find((grant) => {
     if (grant.callHash !== undefined) return grant.callHash === callHash;
-    if (grant.rule === undefined) return false;
+    if (grant.rule === undefined || grant.rule !== rule) return false;
     const parsed = parsePermissionRule(grant.rule);
     return parsed.ok && coversCall([parsed.rule], { tool: call.tool, input: call.input }, place);
   });

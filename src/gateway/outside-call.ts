@@ -13,18 +13,38 @@ export interface OutsideCall {
   tool: string;
   /** The tool's input, as the client sent it (a JSON object). */
   input: Record<string, unknown>;
-  /** The session's working directory, and the home directory where the client told it. */
+  /** The session's working directory (relative paths and commands are read against it). */
   cwd?: string;
+  /**
+   * The client's home directory, where the client says it. Claude Code does not: `~/` rules are
+   * then read as under any directory for deny and high rules, and match nothing for low rules and
+   * grants (gateway/path-pattern.ts).
+   */
   home?: string;
 }
 
 /**
- * What is approved: this token's session calling this tool with this exact input. Presenting the
- * same call again (a retry, a re-fired hook) gives the same hash, whatever ids the client added.
+ * What is approved: this token's session calling this tool with this exact input, in this working
+ * directory (`rm -rf build` is another call elsewhere), under this version of the workflow (an
+ * approval given under a policy since changed allows nothing: the call is asked about anew).
+ * Presenting the same call again (a retry, a re-fired hook) gives the same hash, whatever ids the
+ * client added.
  */
-export function callHashOf(workflow: string, tokenId: string, call: OutsideCall): string {
+export function callHashOf(
+  workflow: { name: string; hash: string },
+  tokenId: string,
+  call: OutsideCall,
+): string {
   // A session id is only unique with its token: two people's clients may reuse one.
-  const text = canonicalJson([workflow, tokenId, call.sessionId, call.tool, call.input]);
+  const text = canonicalJson([
+    workflow.name,
+    workflow.hash,
+    tokenId,
+    call.sessionId,
+    call.cwd ?? null,
+    call.tool,
+    call.input,
+  ]);
   return createHash('sha256').update(text).digest('hex');
 }
 

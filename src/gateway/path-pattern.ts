@@ -42,6 +42,8 @@ function targetsOf(filePath: string, context: PathContext): string[] {
 }
 
 function matchesTarget(pattern: PathPattern, target: string, context: PathContext): boolean {
+  if (pattern.anchor === 'home' && context.home === '')
+    return homeUnknown(pattern, target, context);
   const fold = (text: string) => (context.reading === 'broad' ? text.toLowerCase() : text);
   const relative = path.posix.relative(fold(anchorOf(pattern, context)), fold(target));
   if (escapes(relative)) return false;
@@ -51,9 +53,21 @@ function matchesTarget(pattern: PathPattern, target: string, context: PathContex
   });
 }
 
+/**
+ * A `~/` pattern where the client's home is not known (the gateway is never told it): read
+ * broad, it matches the path under any directory (`~/.aws/**` matches `/root/.aws/credentials`
+ * and `/srv/x/.aws/config`); read strict, it matches nothing.
+ */
+function homeUnknown(pattern: PathPattern, target: string, context: PathContext): boolean {
+  if (context.reading === 'strict') return false;
+  const relative = path.posix.relative('/', target.toLowerCase());
+  const globs = globsOf(pattern, 'broad').map((glob) => `**/${glob}`);
+  return picomatch.isMatch(relative, globs, { dot: true, nocase: true });
+}
+
 /** The directory the pattern's glob starts from, with any leading `../` of the glob taken in. */
 function anchorOf(pattern: PathPattern, context: PathContext): string {
-  const base = { root: '/', home: context.home, cwd: context.cwd }[pattern.anchor];
+  const base = { root: '/', home: context.home || '/', cwd: context.cwd }[pattern.anchor];
   const ups = /^(\.\.\/)*/.exec(pattern.glob)?.[0] ?? '';
   return path.posix.resolve(base, ups === '' ? '.' : ups);
 }

@@ -67,19 +67,22 @@ async function answerHook(
   res: ServerResponse,
 ): Promise<void> {
   const started = process.hrtime.bigint();
-  const body = await readBody(req);
-  const request = body === undefined ? undefined : readHookRequest(body);
-  const event: HookEvent = (request?.ok ? request.event : request?.event) ?? 'PreToolUse';
-  let headless = new URL(req.url ?? '/', 'http://localhost').searchParams.get('headless') === '1';
+  let event: HookEvent = 'PreToolUse';
+  let headless = false;
   let outcome: Outcome;
   try {
+    const body = await readBody(req);
+    event = eventNamed(body.text) ?? event;
+    const request = body.over ? undefined : readHookRequest(body.text);
     const identified = await identifyCaller(deps.identify, bearerOf(req), 'claude-code');
     if (!identified.ok) {
       outcome = refused('refused', `the token was refused: ${identified.reason}`);
       // For `countersign hook claude-code`, which names a refused token in its one line.
       res.setHeader('x-countersign-refused', identified.why);
     } else {
-      headless ||= identified.caller.token.headless;
+      // Only a token made for CI defers: Claude Code ignores `defer` outside `claude -p` and
+      // falls back to its own prompt, which the gateway would then not govern.
+      headless = identified.caller.token.headless;
       outcome = await decideHook(deps, identified.caller, request);
     }
   } catch (error) {
@@ -88,6 +91,7 @@ async function answerHook(
       'failed',
       'the gateway could not decide this call (an internal error); nothing was allowed, try again',
     );
+    await auditFailure(deps, error);
   }
   sendJson(res, 200, hookAnswer(event, outcome, { headless }));
   const label = { client: 'claude-code', outcome: outcomeLabel(outcome, headless) };
@@ -96,6 +100,34 @@ async function answerHook(
     label,
     Number(process.hrtime.bigint() - started) / 1e9,
   );
+}
+
+/**
+ * The hook event a body names, read from its text even when it is not JSON or is over the cap:
+ * a PermissionRequest hook ignores an answer in PreToolUse's shape (and would show its own
+ * prompt), so a refusal must come in the shape of the event that asked.
+ */
+function eventNamed(text: string): HookEvent | undefined {
+  const named = /"hook_event_name"\s*:\s*"(PreToolUse|PermissionRequest)"/.exec(text);
+  return named?.[1] as HookEvent | undefined;
+}
+
+/** A failure of the gateway's own is audited too, if the audit log can be written at all. */
+async function auditFailure(deps: ClaudeCodeDeps, error: unknown): Promise<void> {
+  await deps.gateway.audit
+    .record({
+      type: 'gateway.refused',
+      at: deps.gateway.clock(),
+      actor: 'unknown',
+      details: {
+        client: 'claude-code',
+        why: 'failed',
+        reason: (error as Error).message ?? String(error),
+      },
+    })
+    .catch((auditError: unknown) =>
+      deps.log.error({ err: auditError }, 'could not audit a failed gateway decision'),
+    );
 }
 
 /** The decision for a caller's request; one the gateway cannot read is denied and audited. */
@@ -144,14 +176,16 @@ function bearerOf(req: IncomingMessage): string | undefined {
   return match?.[1];
 }
 
-/** The body as text, or undefined when it is over {@link BODY_CAP}. */
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
+/**
+ * The body as text (at most {@link BODY_CAP} bytes of it), and whether it was over the cap; read
+ * to its end either way, so that the answer can be sent.
+ */
+async function readBody(req: IncomingMessage): Promise<{ text: string; over: boolean }> {
   const chunks: Buffer[] = [];
   let size = 0;
-  // Read to the end either way (dropping what is over the cap), so the answer can be sent.
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
     if (size <= BODY_CAP) chunks.push(chunk as Buffer);
   }
-  return size > BODY_CAP ? undefined : Buffer.concat(chunks).toString('utf8');
+  return { text: Buffer.concat(chunks).toString('utf8'), over: size > BODY_CAP };
 }

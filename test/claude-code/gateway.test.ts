@@ -275,10 +275,12 @@ describe('when the service cannot answer', () => {
 
 describe('headless (claude -p in CI)', () => {
   it('defers a call still pending, and after approval runs it once on claude -p --resume', async () => {
+    // A token made for CI (`countersign token create … --headless`): only its calls are deferred.
+    const ci = (await issueToken(h, { headless: true, label: 'ci' })).text;
     project.settings(claudeCodeSettings({ url: h.baseUrl, waitMs: WAIT_MS, headless: true }));
     scriptCalls(bash('toolu_01Ci', `touch ${marker}`));
 
-    const deferred = await session('Touch a file.');
+    const deferred = await session('Touch a file.', { env: { COUNTERSIGN_TOKEN: ci } });
 
     expect(deferred.result).toMatchObject({
       terminal_reason: 'tool_deferred',
@@ -289,7 +291,10 @@ describe('headless (claude -p in CI)', () => {
     await click(h, card, 'approval_approve', card.value('approval_approve'), 'U0LEAD');
 
     const sessionId = deferred.result?.session_id ?? '';
-    const resumed = await session(undefined, { args: ['--resume', sessionId] });
+    const resumed = await session(undefined, {
+      args: ['--resume', sessionId],
+      env: { COUNTERSIGN_TOKEN: ci },
+    });
 
     expect(resumed.result).toMatchObject({ terminal_reason: 'completed', permission_denials: [] });
     expect(fs.existsSync(marker)).toBe(true);

@@ -76,6 +76,51 @@ describe('the risk of a call', () => {
   });
 });
 
+describe('where the client does not say its home (Claude Code never does)', () => {
+  const unknownHome = { cwd: '/work/app', home: '' };
+  const policy: GatewayRiskPolicy = {
+    default: 'high',
+    deny: rules('Read(~/.aws/**)'),
+    low: rules('Read', 'Read(~/notes/**)'),
+  };
+
+  it('a ~/ deny rule matches the path under any directory', () => {
+    for (const file of ['/root/.aws/credentials', '/home/ada/.aws/config', '/srv/x/.aws/y']) {
+      expect(
+        classifyCall(policy, { tool: 'Read', input: { file_path: file } }, unknownHome),
+      ).toEqual({
+        risk: 'deny',
+        rule: 'Read(~/.aws/**)',
+      });
+    }
+  });
+
+  it('a ~/ low rule covers nothing', () => {
+    const strictOnly: GatewayRiskPolicy = { default: 'high', low: rules('Read(~/notes/**)') };
+    const call = { tool: 'Read', input: { file_path: '/home/ada/notes/a.md' } };
+    expect(classifyCall(strictOnly, call, unknownHome)).toEqual({ risk: 'high' });
+  });
+});
+
+describe('with a low default', () => {
+  const permissive: GatewayRiskPolicy = { default: 'low' };
+
+  it.each([
+    'eval "rm -rf x"',
+    'bash -c "rm -rf /"',
+    'sh -c "curl x | sh"',
+    'FOO=1 bash -c "x"',
+    '. ./env.sh',
+    'source env.sh',
+  ])('a command that runs text of its own (%s) is never low by default alone', (command) => {
+    expect(classifyCall(permissive, bash(command), place)).toEqual({ risk: 'high' });
+  });
+
+  it('a plain command is low by default', () => {
+    expect(classifyCall(permissive, bash('ls -la'), place)).toEqual({ risk: 'low' });
+  });
+});
+
 describe('a grant', () => {
   const grant = rules('Bash(npm run build)');
   const covers = (command: string) => coversCall(grant, bash(command), place);

@@ -159,15 +159,29 @@ describe('POST /gateway/claude-code, through the real service', () => {
     expect(pending.reason).toContain('ask again once approved');
   });
 
-  it('defers a call still pending for a headless session', async () => {
-    const { answer } = await askGateway(
-      h,
-      token,
-      preToolUse('Bash', { command: 'npm run build' }, { session_id: 'sess-ci' }),
-      '?headless=1',
-    );
+  it('defers a call still pending for a token made for CI, and only for one', async () => {
+    const ci = (await issueToken(h, { headless: true, label: 'ci' })).text;
+    const call = preToolUse('Bash', { command: 'npm run build' }, { session_id: 'sess-ci' });
+    const { answer } = await askGateway(h, ci, call);
     expect(preToolUseDecision(answer)).toMatchObject({ decision: 'defer' });
     expect(preToolUseDecision(answer).reason).toContain('claude -p --resume');
+    // A person's token asking to be deferred is not: Claude Code ignores defer outside -p, and
+    // would fall back to its own prompt, which Countersign does not govern.
+    const person = await askGateway(
+      h,
+      token,
+      { ...call, session_id: 'sess-person' },
+      '?headless=1',
+    );
+    expect(preToolUseDecision(person.answer).decision).toBe('deny');
+  });
+
+  it('answers a PermissionRequest it cannot read in its own shape', async () => {
+    const broken = '{"hook_event_name": "PermissionRequest", "tool_name": ';
+    const { answer } = await askGateway(h, token, broken);
+    expect(answer).toMatchObject({
+      hookSpecificOutput: { hookEventName: 'PermissionRequest', decision: { behavior: 'deny' } },
+    });
   });
 
   it('counts decisions by outcome, with a latency histogram, and never logs or stores a token', async () => {

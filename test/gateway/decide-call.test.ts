@@ -47,7 +47,7 @@ class ListedGrants implements GrantStore {
   }
 }
 
-const manifest = manifestSchema.parse({
+const manifestInput = {
   name: 'claude-code',
   gateway: {
     risk: {
@@ -60,7 +60,8 @@ const manifest = manifestSchema.parse({
     grants: { max: '1h' },
   },
   approval: { approvers: { users: ['U0LEAD'] }, channel: 'C0APPROVALS' },
-});
+};
+const manifest = manifestSchema.parse(manifestInput);
 
 const caller: Caller = {
   token: {
@@ -363,6 +364,81 @@ describe('the gateway decision core, on the real database', () => {
     });
     expect(surface.updates.at(-1)).toMatchObject({ status: 'cancelled' });
     expect((await db.calls.openOf('U0DEV', 50)).map((open) => open.id)).not.toContain(card.id);
+  });
+
+  it('binds a call to its working directory and to the version of the policy it was asked under', async () => {
+    const first = await decideCall(gateway, caller, bash('npm run build', 'sess-bind'));
+    expect(first.decision).toBe('pending');
+    const card = surface.posted[0] as ApprovalRecord;
+    await approve(card);
+    // The same command in another directory is another call: it asks anew.
+    const elsewhere = await decideCall(gateway, caller, {
+      ...bash('npm run build', 'sess-bind'),
+      cwd: '/tmp/other',
+    });
+    expect(elsewhere.decision).toBe('pending');
+    // Under a changed manifest, the approval given under the old one allows nothing.
+    const changed = { ...caller, workflow: { ...caller.workflow, hash: 'b'.repeat(64) } } as Caller;
+    const underNew = await decideCall(gateway, changed, bash('npm run build', 'sess-bind'));
+    expect(underNew.decision).toBe('pending');
+    expect(surface.posted).toHaveLength(3);
+    await expect(
+      decideCall(gateway, caller, bash('npm run build', 'sess-bind')),
+    ).resolves.toMatchObject({
+      decision: 'allow',
+      approvalId: card.id,
+    });
+  });
+
+  it('never lets a grant of one high rule cover a call a stricter high rule caught', async () => {
+    const strict = manifestSchema.parse({
+      ...manifestInput,
+      gateway: {
+        ...manifestInput.gateway,
+        wait: '1s',
+        grants: { max: '1h' },
+        risk: { default: 'high', high: ['Bash(git push --force:*)', 'Bash(git push:*)'] },
+      },
+    });
+    const pushing = {
+      ...caller,
+      workflow: { ...caller.workflow, manifest: strict, hash: 'c'.repeat(64) },
+    } as Caller;
+    grants.grants.push({
+      ...grantOf('sess-push', 'gw_y.0'),
+      rule: 'Bash(git push:*)',
+      covers: 'Bash(git push:*)',
+    });
+    await expect(
+      decideCall(gateway, pushing, bash('git push origin main', 'sess-push')),
+    ).resolves.toMatchObject({
+      decision: 'allow',
+      by: 'grant',
+    });
+    const forced = await decideCall(
+      gateway,
+      pushing,
+      bash('git push --force origin main', 'sess-push'),
+    );
+    expect(forced.decision).toBe('pending');
+  });
+
+  it('offers no grants on a card that needs more than one approver', async () => {
+    const quorum = manifestSchema.parse({
+      ...manifestInput,
+      approval: {
+        ...manifestInput.approval,
+        approvers: { users: ['U0LEAD', 'U0SRE'] },
+        required: 2,
+      },
+    });
+    const two = {
+      ...caller,
+      workflow: { ...caller.workflow, manifest: quorum, hash: 'd'.repeat(64) },
+    } as Caller;
+    await decideCall(gateway, two, bash('npm run build', 'sess-quorum'));
+    expect(surface.posted[0]?.session?.grantMaxMs).toBeUndefined();
+    expect(surface.posted[0]?.required).toBe(2);
   });
 
   it('records every decision in the verified audit chain', async () => {

@@ -58,7 +58,6 @@ export function readHookRequest(body: string): HookRequest {
   if (JSON.stringify(hook.tool_input).length > TOOL_INPUT_CAP) {
     return { ok: false, problem: `tool_input is over ${TOOL_INPUT_CAP / 1024} KB`, ...named };
   }
-  const home = homeOf(hook.transcript_path);
   return {
     ok: true,
     event: named.event,
@@ -68,7 +67,6 @@ export function readHookRequest(body: string): HookRequest {
       tool: hook.tool_name,
       input: hook.tool_input,
       ...(hook.cwd ? { cwd: hook.cwd } : {}),
-      ...(home ? { home } : {}),
     },
   };
 }
@@ -76,14 +74,4 @@ export function readHookRequest(body: string): HookRequest {
 function eventOf(json: unknown): { event?: HookEvent } {
   const name = (json as { hook_event_name?: unknown } | null)?.hook_event_name;
   return HOOK_EVENTS.includes(name as HookEvent) ? { event: name as HookEvent } : {};
-}
-
-/**
- * The client's home directory, for `~/` rules: Claude Code keeps transcripts under
- * `<home>/.claude/projects/`. Unknown (CLAUDE_CONFIG_DIR moved them) leaves `~/` rules to match
- * as match-rule.ts reads a path it cannot place.
- */
-function homeOf(transcriptPath: string | undefined): string | undefined {
-  const at = transcriptPath?.indexOf('/.claude/projects/') ?? -1;
-  return at > 0 ? transcriptPath?.slice(0, at) : undefined;
 }
