@@ -116,6 +116,9 @@ describe('/countersign token <workflow>', () => {
         details: expect.objectContaining({ userId: 'U0GRACE', label: 'slack', headless: false }),
       }),
     ]);
+    const doc = await h.db.collection('gateway_tokens').findOne({ hash: tokenHash(text) });
+    const lifetime = (doc?.expiresAt as Date).getTime() - (doc?.createdAt as Date).getTime();
+    expect(lifetime).toBe(90 * 24 * 60 * 60 * 1000); // a laptop's token does not outlive it
     const stored = JSON.stringify([
       await h.db.collection('gateway_tokens').find().toArray(),
       await h.db.collection('audit_events').find().toArray(),

@@ -40,7 +40,13 @@ export async function createTokenCommand(
   }
   const { manifest } = checked;
   const userId = args.command.user_id;
-  const request = { workflow: manifest.name, userId, label: SLACK_TOKEN_LABEL, headless: false };
+  const request = {
+    workflow: manifest.name,
+    userId,
+    label: SLACK_TOKEN_LABEL,
+    headless: false,
+    expiresInMs: SLACK_TOKEN_LIFETIME_MS,
+  };
   await answerAfterAck(
     deps,
     args,
@@ -57,6 +63,9 @@ export async function createTokenCommand(
     UNAVAILABLE,
   );
 }
+
+/** A token asked for in Slack lasts 90 days: a laptop's token should not outlive the laptop. */
+export const SLACK_TOKEN_LIFETIME_MS = 90 * 24 * 60 * 60 * 1000;
 
 /**
  * The gateway workflow a token may be made for, or why not, in words. A workflow the person may
