@@ -117,7 +117,8 @@ describe('/countersign token <workflow>', () => {
       }),
     ]);
     const doc = await h.db.collection('gateway_tokens').findOne({ hash: tokenHash(text) });
-    const lifetime = (doc?.expiresAt as Date).getTime() - (doc?.createdAt as Date).getTime();
+    if (doc === null) throw new Error('the token was not stored');
+    const lifetime = (doc.expiresAt as Date).getTime() - (doc.createdAt as Date).getTime();
     expect(lifetime).toBe(90 * 24 * 60 * 60 * 1000); // a laptop's token does not outlive it
     const stored = JSON.stringify([
       await h.db.collection('gateway_tokens').find().toArray(),
