@@ -1,7 +1,7 @@
 /**
  * The gateway's decision core: (who, tool call) → allow | deny | pending, whichever client asked.
- * Policy first (deny beats high beats low), then the session's grants, then an approval, which
- * the request waits for up to `gateway.wait`. Every answer is audited before it is given, and an
+ * Policy first (deny beats high beats low), then the call's own approval if it was decided, then
+ * the session's grants, then an approval, which the request waits for up to `gateway.wait`. Every answer is audited before it is given, and an
  * approved (or denied, or expired) outcome is given exactly once: the same call presented again
  * after that needs a new decision.
  */
