@@ -96,12 +96,18 @@ export async function decideCall(
   if (risk.risk === 'low') {
     return tell({ decision: 'allow', by: 'policy', reason: lowReason(risk.rule), ...rule });
   }
+  let standing = await standingOf(deps, callHash);
   // The call's own approval first: an approved call is told "approved" (and used), not "granted".
-  const decided = await decidedAlready(deps, caller, call, callHash);
-  if (decided !== undefined) return decided;
+  if (standing.open !== undefined && isDecided(standing.approval)) {
+    if (await deps.calls.claimDelivery(standing.open.id, deps.clock())) {
+      return tell(outcomeOf(standing.approval), { id: standing.open.id });
+    }
+    // Told to another presentation of the same call just now: this one is a new call.
+    standing = await standingOf(deps, callHash);
+  }
   const grant = await coveringGrant(deps, caller, call, callHash, place, risk.rule);
   if (grant !== undefined) {
-    await withdrawCoveredCard(deps, callHash, grant);
+    await withdrawCoveredCard(deps, standing, grant);
     return tell({
       decision: 'allow',
       by: 'grant',
@@ -109,40 +115,40 @@ export async function decideCall(
       grantId: grant.id,
     });
   }
-  return decideByApproval(deps, caller, call, callHash, risk.rule);
+  return decideByApproval(deps, caller, call, callHash, risk.rule, standing);
 }
 
-/** The outcome of the call's open generation when its approval was decided, told once; else undefined. */
-async function decidedAlready(
-  deps: GatewayDeps,
-  caller: Caller,
-  call: OutsideCall,
-  callHash: string,
-): Promise<GatewayDecision | undefined> {
-  const open = openGeneration(await deps.calls.latest(callHash));
-  if (open === undefined) return undefined;
-  const approval = await deps.approvals.approvals.get(open.id);
-  if (approval === null || approval.status === ApprovalStatus.Pending) return undefined;
-  if (!(await deps.calls.claimDelivery(open.id, deps.clock()))) return undefined;
-  return told(deps, caller, call, callHash, outcomeOf(approval), { id: open.id });
+/**
+ * Where a call stands: its newest generation, the open one (its outcome not told, not withdrawn)
+ * if that is the newest, and the open one's approval (null until it is published).
+ */
+interface CallStanding {
+  latest: GatewayCall | null;
+  open?: GatewayCall;
+  approval: ApprovalRecord | null;
 }
 
-/** The newest generation if its outcome has not been told and the client did not withdraw it. */
-function openGeneration(latest: GatewayCall | null): GatewayCall | undefined {
-  return latest !== null && latest.deliveredAt === undefined && latest.withdrawnAt === undefined
-    ? latest
-    : undefined;
+async function standingOf(deps: GatewayDeps, callHash: string): Promise<CallStanding> {
+  const latest = await deps.calls.latest(callHash);
+  const open =
+    latest !== null && latest.deliveredAt === undefined && latest.withdrawnAt === undefined
+      ? latest
+      : undefined;
+  const approval = open === undefined ? null : await deps.approvals.approvals.get(open.id);
+  return { latest, ...(open === undefined ? {} : { open }), approval };
+}
+
+function isDecided(approval: ApprovalRecord | null): approval is ApprovalRecord {
+  return approval !== null && approval.status !== ApprovalStatus.Pending;
 }
 
 /**
  * A grant given since covers a call whose card still waits: the card is closed (withdrawn, saying
  * which grant covered the call), so that nobody decides a call that already ran.
  */
-async function withdrawCoveredCard(deps: GatewayDeps, callHash: string, grant: Grant) {
-  const open = openGeneration(await deps.calls.latest(callHash));
-  if (open === undefined) return;
-  const approval = await deps.approvals.approvals.get(open.id);
-  if (approval?.status !== ApprovalStatus.Pending) return;
+async function withdrawCoveredCard(deps: GatewayDeps, standing: CallStanding, grant: Grant) {
+  const { open, approval } = standing;
+  if (open === undefined || approval?.status !== ApprovalStatus.Pending) return;
   const at = deps.clock();
   await deps.calls.withdraw(open.id, at);
   const closed = await closeAsCancelled(
@@ -166,10 +172,14 @@ async function decideByApproval(
   call: OutsideCall,
   callHash: string,
   rule: string | undefined,
+  standing: CallStanding,
 ): Promise<GatewayDecision> {
   const deadline = deps.clock().getTime() + caller.workflow.manifest.gateway.wait;
+  let known: CallStanding | undefined = standing;
   for (let attempt = 0; attempt < MAX_GENERATIONS_PER_ASK; attempt += 1) {
-    const open = await openCall(deps, caller, call, callHash, rule);
+    const current = known ?? (await standingOf(deps, callHash));
+    known = undefined;
+    const open = await openCall(deps, caller, call, callHash, rule, current);
     const approval = await waitForDecision(deps, open.id, deadline);
     if (approval === null) throw new Error(`the approval of ${open.id} vanished`);
     if (approval.status === ApprovalStatus.Pending) {
@@ -195,13 +205,13 @@ async function openCall(
   call: OutsideCall,
   callHash: string,
   rule: string | undefined,
+  { latest, open, approval }: CallStanding,
 ): Promise<GatewayCall> {
-  const latest = await deps.calls.latest(callHash);
-  if (openGeneration(latest) !== undefined && latest !== null) {
-    await publishedBy(deps, latest, () =>
-      approvalRequest(caller, call, latest, rule, deps.clock()),
-    );
-    return latest;
+  if (open !== undefined) {
+    if (approval === null) {
+      await publishedBy(deps, open, () => approvalRequest(caller, call, open, rule, deps.clock()));
+    }
+    return open;
   }
   const generation = latest === null ? 0 : latest.generation + 1;
   const fresh: GatewayCall = {
