@@ -5,11 +5,7 @@
  * through on doubt, whatever the hook's own `onFailure`.
  */
 import { BODY_CAP } from '../gateway/claude-code/hook-request';
-import {
-  CLAUDE_CODE_PATH,
-  claudeCodeSettings,
-  managedSettingsNote,
-} from '../gateway/claude-code/settings';
+import { claudeCodeSettings, hookUrl, managedSettingsNote } from '../gateway/claude-code/settings';
 
 export interface HookOptions {
   /** COUNTERSIGN_URL: the service's base URL. */
@@ -34,7 +30,7 @@ export async function answerClaudeCodeHook(
   const missing = missingSetting(options);
   if (missing) return fail(missing);
   if (Buffer.byteLength(body) > BODY_CAP) return fail(`the hook input is over ${BODY_CAP} bytes`);
-  const url = `${baseOf(options.url as string)}${CLAUDE_CODE_PATH}${options.headless ? '?headless=1' : ''}`;
+  const url = hookUrl(options.url as string, options.headless);
   let response: Response;
   try {
     response = await fetch(url, {
@@ -64,10 +60,10 @@ export async function answerClaudeCodeHook(
 export async function claudeCodeSettingsFor(options: HookOptions): Promise<HookResult> {
   const missing = missingSetting(options);
   if (missing) return fail(missing);
-  const url = baseOf(options.url as string);
+  const url = options.url as string;
   let response: Response;
   try {
-    response = await fetch(`${url}${CLAUDE_CODE_PATH}/settings`, {
+    response = await fetch(`${hookUrl(url, false)}/settings`, {
       headers: { authorization: `Bearer ${options.token}` },
       signal: AbortSignal.timeout(options.deadlineMs),
     });
@@ -105,10 +101,6 @@ function missingSetting(options: HookOptions): string | undefined {
   if (!options.token)
     return 'COUNTERSIGN_TOKEN is not set (make one with /countersign token <workflow>)';
   return undefined;
-}
-
-function baseOf(url: string): string {
-  return url.replace(/\/+$/, '');
 }
 
 function reachFailure(error: unknown, options: HookOptions): string {

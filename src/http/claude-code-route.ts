@@ -72,8 +72,8 @@ async function answerHook(
   let outcome: Outcome;
   try {
     const body = await readBody(req);
-    event = eventNamed(body.text) ?? event;
-    const request = body.over ? undefined : readHookRequest(body.text);
+    const request = readHookRequest(body.text, body.over);
+    event = request.event ?? event;
     const identified = await identifyCaller(deps.identify, bearerOf(req), 'claude-code');
     if (!identified.ok) {
       outcome = refused('refused', `the token was refused: ${identified.reason}`);
@@ -102,16 +102,6 @@ async function answerHook(
   );
 }
 
-/**
- * The hook event a body names, read from its text even when it is not JSON or is over the cap:
- * a PermissionRequest hook ignores an answer in PreToolUse's shape (and would show its own
- * prompt), so a refusal must come in the shape of the event that asked.
- */
-function eventNamed(text: string): HookEvent | undefined {
-  const named = /"hook_event_name"\s*:\s*"(PreToolUse|PermissionRequest)"/.exec(text);
-  return named?.[1] as HookEvent | undefined;
-}
-
 /** A failure of the gateway's own is audited too, if the audit log can be written at all. */
 async function auditFailure(deps: ClaudeCodeDeps, error: unknown): Promise<void> {
   await deps.gateway.audit
@@ -134,10 +124,10 @@ async function auditFailure(deps: ClaudeCodeDeps, error: unknown): Promise<void>
 async function decideHook(
   deps: ClaudeCodeDeps,
   caller: Caller,
-  request: ReturnType<typeof readHookRequest> | undefined,
+  request: ReturnType<typeof readHookRequest>,
 ): Promise<Outcome> {
-  if (request === undefined || !request.ok) {
-    const problem = request?.problem ?? `the request body is over ${BODY_CAP} bytes`;
+  if (!request.ok) {
+    const { problem } = request;
     await deps.gateway.audit.record({
       type: 'gateway.refused',
       at: deps.gateway.clock(),

@@ -29,15 +29,23 @@ export type HookRequest =
   /** What could not be read, in one line; `event` when the body at least named one we answer. */
   | { ok: false; problem: string; event?: HookEvent };
 
-/** Reads a hook body (its bytes, as text) into a call, or says in one line what is wrong with it. */
-export function readHookRequest(body: string): HookRequest {
-  if (body.length > BODY_CAP)
-    return { ok: false, problem: `the request body is over ${BODY_CAP} bytes` };
+/**
+ * Reads a hook body (its bytes, as text; `over` when more came than {@link BODY_CAP} and the rest
+ * was dropped) into a call, or says in one line what is wrong with it.
+ */
+export function readHookRequest(body: string, over = false): HookRequest {
+  if (over || body.length > BODY_CAP) {
+    return {
+      ok: false,
+      problem: `the request body is over ${BODY_CAP} bytes`,
+      ...eventNamed(body),
+    };
+  }
   let json: unknown;
   try {
     json = JSON.parse(body);
   } catch {
-    return { ok: false, problem: 'the request body is not JSON' };
+    return { ok: false, problem: 'the request body is not JSON', ...eventNamed(body) };
   }
   const named = eventOf(json);
   const parsed = hookRequestSchema.safeParse(json);
@@ -69,6 +77,16 @@ export function readHookRequest(body: string): HookRequest {
       ...(hook.cwd ? { cwd: hook.cwd } : {}),
     },
   };
+}
+
+/**
+ * The hook event a body's text names, when it cannot be parsed (not JSON, or over the cap): a
+ * PermissionRequest hook ignores an answer in PreToolUse's shape (and shows its own prompt), so a
+ * refusal must come in the shape of the event that asked.
+ */
+function eventNamed(text: string): { event?: HookEvent } {
+  const named = /"hook_event_name"\s*:\s*"(PreToolUse|PermissionRequest)"/.exec(text);
+  return named?.[1] === undefined ? {} : { event: named[1] as HookEvent };
 }
 
 function eventOf(json: unknown): { event?: HookEvent } {
