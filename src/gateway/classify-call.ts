@@ -4,8 +4,9 @@
  * matches gets the default. Deny and high rules are read broad, low rules strict (match-rule.ts),
  * and a Bash command that cannot be read with certainty is never low by default alone.
  */
+
+import type { PermissionRule } from '../workflows/permission-rule';
 import { type MatchContext, matchesRule, partMatches, type ToolCall } from './match-rule';
-import type { PermissionRule } from './permission-rule';
 import { splitShellCommand } from './shell-command';
 
 export interface GatewayRiskPolicy {

@@ -15,12 +15,12 @@ import type { GatewayEvent } from '../audit/audit-event';
 import type { AuditLog } from '../audit/ports';
 import { canonicalJson } from '../shared/canonical-json';
 import type { Clock } from '../shared/clock';
+import { parsePermissionRule } from '../workflows/permission-rule';
 import { type CallPlace, classifyCall, coversCall } from './classify-call';
 import { policyOf } from './gateway-policy';
 import { COVERED_BY_GRANT } from './grants';
 import type { Caller } from './identify-caller';
 import { callHashOf, callIdOf, type OutsideCall } from './outside-call';
-import { parsePermissionRule } from './permission-rule';
 import type { CallStore, GatewayCall, Grant, GrantStore } from './ports';
 import type { Waiters } from './waiters';
 

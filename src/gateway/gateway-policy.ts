@@ -1,6 +1,6 @@
 import type { GatewaySpec } from '../workflows/manifest-schema';
+import { type PermissionRule, parsePermissionRule } from '../workflows/permission-rule';
 import type { GatewayRiskPolicy } from './classify-call';
-import { type PermissionRule, parsePermissionRule } from './permission-rule';
 
 /**
  * A workflow's `gateway.risk` with its rules parsed, or the first rule that cannot be read (a

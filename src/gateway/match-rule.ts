@@ -18,14 +18,10 @@
  * surely do: a command this module cannot read with certainty, see shell-command.ts, is covered by
  * no pattern, and a Read(path) rule never covers a Grep, Glob or LS search).
  */
-import {
-  matchesPathPattern,
-  type PathContext,
-  type PathPattern,
-  type Reading,
-  searchMayReach,
-} from './path-pattern';
-import type { BashPattern, PathTool, PermissionRule } from './permission-rule';
+
+import type { PathPattern } from '../workflows/path-pattern';
+import type { BashPattern, PathTool, PermissionRule } from '../workflows/permission-rule';
+import { matchesPathPattern, type PathContext, type Reading, searchMayReach } from './path-pattern';
 import { splitShellCommand } from './shell-command';
 import { matchesWildcard } from './wildcard';
 

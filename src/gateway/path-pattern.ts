@@ -10,8 +10,6 @@ import path from 'node:path';
 import picomatch from 'picomatch';
 import type { PathPattern } from '../workflows/path-pattern';
 
-export type { PathPattern } from '../workflows/path-pattern';
-
 /** How to read a rule where Claude Code's behaviour is not documented: see `MatchContext`. */
 export type Reading = 'broad' | 'strict';
 

@@ -6,7 +6,7 @@ import {
   type GatewayRiskPolicy,
 } from '../../src/gateway/classify-call';
 import type { ToolCall } from '../../src/gateway/match-rule';
-import { type PermissionRule, parsePermissionRule } from '../../src/gateway/permission-rule';
+import { type PermissionRule, parsePermissionRule } from '../../src/workflows/permission-rule';
 
 const place = { cwd: '/home/ada/project', home: '/home/ada' };
 const rules = (...texts: string[]): PermissionRule[] =>

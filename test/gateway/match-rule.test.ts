@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { type MatchContext, matchesRule, type ToolCall } from '../../src/gateway/match-rule';
-import { type PermissionRule, parsePermissionRule } from '../../src/gateway/permission-rule';
+import { type PermissionRule, parsePermissionRule } from '../../src/workflows/permission-rule';
 
 const place = { cwd: '/home/ada/project', home: '/home/ada' };
 const strict: MatchContext = { ...place, reading: 'strict' };

@@ -1,4 +1,4 @@
-import { parsePermissionRule } from '../../src/gateway/permission-rule';
+import { parsePermissionRule } from '../../src/workflows/permission-rule';
 
 const problemOf = (text: string) => {
   const parsed = parsePermissionRule(text);
