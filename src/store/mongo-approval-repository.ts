@@ -12,8 +12,7 @@ import {
 import type { ApprovalRepository, ClosedStatus } from '../approvals/ports';
 import type { ApprovalClaimDocument } from './approval-claim-model';
 import { APPROVAL_SCHEMA_VERSION, type ApprovalDocument } from './approval-model';
-
-const DUPLICATE_KEY = 11000;
+import { insertOnce } from './insert-once';
 
 const peopleOf = (doc: ApprovalDocument | undefined): People => ({
   users: [...(doc?.users ?? [])],
@@ -98,17 +97,13 @@ export class MongoApprovalRepository implements ApprovalRepository {
   async createOnce(approval: ApprovalRecord): Promise<ApprovalRecord> {
     // Cards are recorded as they are posted (addCard).
     const { id, approvals, createdAt, cards: _cards, card: _card, ...rest } = approval;
-    try {
-      await this.model.create({
-        _id: id,
-        ...rest,
-        approvals,
-        createdAt,
-        schemaVersion: APPROVAL_SCHEMA_VERSION,
-      });
-    } catch (error) {
-      if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
-    }
+    await insertOnce(this.model, {
+      _id: id,
+      ...rest,
+      approvals,
+      createdAt,
+      schemaVersion: APPROVAL_SCHEMA_VERSION,
+    });
     const stored = await this.get(id);
     if (stored === null) throw new Error(`approval ${id} vanished as it was created`);
     return stored;
@@ -224,14 +219,8 @@ export class MongoApprovalRepository implements ApprovalRepository {
   }
 
   /** Inserts a claim; false when one with this id exists (someone else claimed it first). */
-  private async claim(id: string, fields: Record<string, unknown>): Promise<boolean> {
-    try {
-      await this.claims.create({ _id: id, ...fields });
-      return true;
-    } catch (error) {
-      if ((error as { code?: number }).code === DUPLICATE_KEY) return false;
-      throw error;
-    }
+  private claim(id: string, fields: Record<string, unknown>): Promise<boolean> {
+    return insertOnce(this.claims, { _id: id, ...fields });
   }
 
   private async mustGet(id: string): Promise<ApprovalRecord> {

@@ -22,8 +22,7 @@ import {
   type AuditHeadDocument,
   auditHeadRows,
 } from './audit-head-model';
-
-const DUPLICATE_KEY = 11000;
+import { isDuplicateKey } from './insert-once';
 
 /** A head read back from the database, or undefined if the document does not hold one. */
 function headOf(document: Record<string, unknown> | null): ChainHead | undefined {
@@ -193,7 +192,7 @@ export class MongoAuditLog implements AuditLog {
     } catch (error) {
       const refused = (error as { writeErrors?: { index: number; code: number }[] })
         .writeErrors?.[0];
-      if (refused?.code !== DUPLICATE_KEY) throw error;
+      if (refused === undefined || !isDuplicateKey(refused)) throw error;
       return refused.index;
     }
   }

@@ -1,8 +1,7 @@
 import type { Model } from 'mongoose';
 import type { CallStore, GatewayCall } from '../gateway/ports';
 import type { GatewayCallDocument } from './gateway-call-model';
-
-const DUPLICATE_KEY = 11000;
+import { insertOnce } from './insert-once';
 
 function toCall(doc: GatewayCallDocument): GatewayCall {
   const { _id, deliveredAt, withdrawnAt, ...rest } = doc;
@@ -43,12 +42,7 @@ export class MongoCallStore implements CallStore {
 
   async createOnce(call: GatewayCall): Promise<{ call: GatewayCall; created: boolean }> {
     const { id, ...rest } = call;
-    try {
-      await this.model.create({ _id: id, ...rest });
-      return { call, created: true };
-    } catch (error) {
-      if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
-    }
+    if (await insertOnce(this.model, { _id: id, ...rest })) return { call, created: true };
     const stored = await this.get(id);
     if (stored === null) throw new Error(`gateway call ${id} vanished as it was created`);
     return { call: stored, created: false };
@@ -60,12 +54,7 @@ export class MongoCallStore implements CallStore {
   }
 
   async claimDelivery(id: string, at: Date): Promise<boolean> {
-    try {
-      await this.deliveries.create({ _id: id, at });
-    } catch (error) {
-      if ((error as { code?: number }).code === DUPLICATE_KEY) return false;
-      throw error;
-    }
+    if (!(await insertOnce(this.deliveries, { _id: id, at }))) return false;
     await this.model.updateOne({ _id: id }, { $set: { deliveredAt: at } });
     return true;
   }

@@ -1,8 +1,7 @@
 import type { Model } from 'mongoose';
 import type { Grant, GrantStore } from '../gateway/ports';
 import type { GatewayGrantDocument } from './gateway-grant-model';
-
-const DUPLICATE_KEY = 11000;
+import { insertOnce } from './insert-once';
 
 function toGrant(doc: GatewayGrantDocument): Grant {
   return {
@@ -35,12 +34,8 @@ export class MongoGrantStore implements GrantStore {
 
   async create(grant: Grant): Promise<void> {
     const { id, ...rest } = grant;
-    try {
-      await this.model.create({ _id: id, ...rest });
-    } catch (error) {
-      // Created already (a repeated click, a retry after a crash): the first one stands.
-      if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
-    }
+    // Created already (a repeated click, a retry after a crash): the first one stands.
+    await insertOnce(this.model, { _id: id, ...rest });
   }
 
   async get(id: string): Promise<Grant | null> {
@@ -78,12 +73,7 @@ export class MongoGrantStore implements GrantStore {
     const found = await this.model.findById(id).lean();
     if (found === null) return null;
     if (!found.revokedAt) await this.model.updateOne({ _id: id }, { $set: { revokedAt: at } });
-    try {
-      await this.revocations.create({ _id: id, by, at });
-    } catch (error) {
-      if ((error as { code?: number }).code === DUPLICATE_KEY) return null;
-      throw error;
-    }
+    if (!(await insertOnce(this.revocations, { _id: id, by, at }))) return null;
     await this.model.updateOne({ _id: id }, { $set: { revokedAt: at, revokedBy: by } });
     return this.get(id);
   }

@@ -14,9 +14,8 @@ import {
   type StepRecord,
   type ThreadRef,
 } from '../runs/run';
+import { isDuplicateKey } from './insert-once';
 import { RUN_SCHEMA_VERSION, type RunDocument } from './run-model';
-
-const DUPLICATE_KEY = 11000;
 
 function toRecord(doc: RunDocument): RunRecord {
   const steps = Object.values((doc.steps ?? {}) as Record<string, StepRecord>).sort(
@@ -76,7 +75,7 @@ export class MongoRunRepository implements RunRepository {
       });
       return { run: toRecord(created.toObject()), created: true };
     } catch (error) {
-      if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
+      if (!isDuplicateKey(error)) throw error;
       const existing = await this.model.findOne({ requestKey: run.requestKey }).lean();
       if (existing === null) throw error;
       return { run: toRecord(existing), created: false };

@@ -1,8 +1,7 @@
 import type { Model } from 'mongoose';
 import type { GatewayToken, TokenStore } from '../gateway/ports';
 import { GATEWAY_TOKEN_SCHEMA_VERSION, type GatewayTokenDocument } from './gateway-token-model';
-
-const DUPLICATE_KEY = 11000;
+import { insertOnce } from './insert-once';
 
 /**
  * A stored token as the port gives it. `revocation` (its claim, the truth of who revoked it and
@@ -77,12 +76,7 @@ export class MongoTokenStore implements TokenStore {
     if (!found.revokedAt && !found.revokeStartedAt) {
       await this.model.updateOne({ _id: id }, { $set: { revokeStartedAt: at } });
     }
-    try {
-      await this.revocations.create({ _id: id, by, at });
-    } catch (error) {
-      if ((error as { code?: number }).code === DUPLICATE_KEY) return null;
-      throw error;
-    }
+    if (!(await insertOnce(this.revocations, { _id: id, by, at }))) return null;
     await this.model.updateOne(
       { _id: id },
       { $set: { revokeStartedAt: at, revokedAt: at, revokedBy: by } },
