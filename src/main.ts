@@ -15,7 +15,7 @@ import {
 } from './cli/audit';
 import { dryRunInTerminal, gatewayRunRefusal } from './cli/dry-run';
 import { addHookCommand } from './cli/hook-command';
-import { newProgram } from './cli/program';
+import { newProgram, writeStdout } from './cli/program';
 import {
   CLI_ACTOR,
   createdHint,
@@ -216,14 +216,6 @@ async function auditCommand(work: () => Promise<number>): Promise<void> {
     process.stderr.write(`countersign: ${error.message}\n`);
     process.exitCode = 2;
   }
-}
-
-/** Writes to stdout, resolving when it can take more (a slow pipe slows the reading down). */
-function writeStdout(text: string): Promise<void> {
-  return new Promise((resolve) => {
-    if (process.stdout.write(text)) resolve();
-    else process.stdout.once('drain', resolve);
-  });
 }
 
 const audit = program

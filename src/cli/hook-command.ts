@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { answerClaudeCodeHook, claudeCodeSettingsFor } from './hook-claude-code';
+import { writeStdout } from './program';
 
 export function addHookCommand(program: Command): void {
   const hook = program
@@ -79,12 +80,4 @@ async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
-}
-
-/** Writes to stdout, resolving when it can take more. */
-function writeStdout(text: string): Promise<void> {
-  return new Promise((resolve) => {
-    if (process.stdout.write(text)) resolve();
-    else process.stdout.once('drain', resolve);
-  });
 }

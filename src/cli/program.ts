@@ -16,3 +16,11 @@ export function newProgram(): Command {
       })
   );
 }
+
+/** Writes to stdout, resolving when it can take more (a slow pipe slows the reading down). */
+export function writeStdout(text: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.stdout.write(text)) resolve();
+    else process.stdout.once('drain', resolve);
+  });
+}
